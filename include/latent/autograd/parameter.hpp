@@ -26,6 +26,15 @@ public:
           value_(std::move(value)),
           grad_(tensor_type::zeros(value_.shape())) {}
 
+    /// State that is saved and loaded with the parameters but never trained
+    /// (batch-norm running statistics): a parameter that stays frozen.
+    static parameter buffer(std::string name, tensor_type value, std::string group = "default") {
+        parameter p(std::move(name), std::move(value), std::move(group));
+        p.trainable_ = false;
+        p.is_buffer_ = true;
+        return p;
+    }
+
     parameter(parameter&&) noexcept = default;
     parameter& operator=(parameter&&) noexcept = default;
     parameter(const parameter&) = delete;
@@ -45,9 +54,10 @@ public:
 
     void zero_grad() { grad_.fill_(T(0)); }
 
-    /// A frozen parameter takes part in forward passes as a constant.
+    /// A frozen parameter takes part in forward passes as a constant. Buffers stay frozen.
     bool trainable() const { return trainable_; }
-    void set_trainable(bool on) { trainable_ = on; }
+    void set_trainable(bool on) { trainable_ = on && !is_buffer_; }
+    bool is_buffer() const { return is_buffer_; }
 
     /// This parameter as a graph leaf on the current tape (registered once per tape generation).
     var<T, B> as_var() const;
@@ -70,6 +80,7 @@ private:
     std::vector<tensor_type> state_;
     std::int64_t steps_ = 0;
     bool trainable_ = true;
+    bool is_buffer_ = false;
     mutable int id_ = -1;
     mutable std::uint64_t generation_ = 0;
 };

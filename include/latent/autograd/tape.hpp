@@ -25,7 +25,7 @@ namespace latent {
 /// Bytes a backward closure may capture (about four tensors and some sizes).
 inline constexpr std::size_t tape_closure_capacity = 320;
 /// Inputs an op may have on the tape.
-inline constexpr int max_op_inputs = 4;
+inline constexpr int max_op_inputs = 8;
 
 struct backward_options {
     /// Keep the graph so that another backward can run over it (two losses, two optimizers).

@@ -1,0 +1,141 @@
+#include <doctest/doctest.h>
+
+#include <latent/data/idx.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+using namespace latent;
+namespace fs = std::filesystem;
+
+namespace {
+/// A scratch directory removed at the end of a test.
+struct scratch {
+    fs::path dir;
+    scratch() : dir(fs::temp_directory_path() / ("latent_idx_" + std::to_string(std::random_device{}()))) {
+        fs::create_directories(dir);
+    }
+    ~scratch() { fs::remove_all(dir); }
+};
+
+std::vector<std::uint8_t> idx_bytes(std::vector<std::uint32_t> dims, const std::vector<std::uint8_t>& values) {
+    std::vector<std::uint8_t> b = {0, 0, 0x08, static_cast<std::uint8_t>(dims.size())};
+    for (auto d : dims)
+        for (int s = 24; s >= 0; s -= 8) b.push_back(static_cast<std::uint8_t>(d >> s));
+    b.insert(b.end(), values.begin(), values.end());
+    return b;
+}
+void write_plain(const fs::path& p, const std::vector<std::uint8_t>& bytes) {
+    std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+}
+void write_gzip(const fs::path& p, const std::vector<std::uint8_t>& bytes) {
+    gzFile f = gzopen(p.string().c_str(), "wb");
+    REQUIRE(f != nullptr);
+    gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
+    gzclose(f);
+}
+std::vector<std::uint8_t> read_all(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+}  // namespace
+
+TEST_CASE("idx: plain and gzip files read back") {
+    scratch s;
+    const auto bytes = idx_bytes({2, 2, 3}, {0, 1, 2, 3, 4, 5, 250, 251, 252, 253, 254, 255});
+    write_plain(s.dir / "a.idx", bytes);
+    write_gzip(s.dir / "a.idx.gz", bytes);
+    for (const char* name : {"a.idx", "a.idx.gz"}) {
+        const auto a = data::read_idx(s.dir / name);
+        CHECK(a.dims == std::vector<std::int64_t>{2, 2, 3});
+        CHECK(a.values.size() == 12);
+        CHECK(a.values[11] == 255);
+    }
+}
+
+TEST_CASE("idx: every truncation and bad header is an io_error naming the file") {
+    scratch s;
+    const auto bytes = idx_bytes({3, 2}, {1, 2, 3, 4, 5, 6});
+    for (std::size_t n = 0; n < bytes.size(); ++n) {
+        const std::vector<std::uint8_t> prefix(bytes.begin(), bytes.begin() + std::ptrdiff_t(n));
+        write_plain(s.dir / "t.idx", prefix);
+        CHECK_THROWS_AS(data::read_idx(s.dir / "t.idx"), io_error);
+        write_gzip(s.dir / "t.idx.gz", prefix);
+        CHECK_THROWS_AS(data::read_idx(s.dir / "t.idx.gz"), io_error);
+    }
+    // truncated compressed stream
+    write_gzip(s.dir / "full.gz", bytes);
+    auto gz = read_all(s.dir / "full.gz");
+    for (std::size_t n = 0; n + 1 < gz.size(); ++n) {
+        write_plain(s.dir / "cut.gz", {gz.begin(), gz.begin() + std::ptrdiff_t(n)});
+        CHECK_THROWS_AS(data::read_idx(s.dir / "cut.gz"), io_error);
+    }
+    auto bad = bytes;
+    bad[0] = 1;
+    write_plain(s.dir / "magic.idx", bad);
+    const std::string expected = (s.dir / "magic.idx").string() + ": not an IDX file (bad magic)";
+    CHECK_THROWS_WITH_AS(data::read_idx(s.dir / "magic.idx"), expected.c_str(), io_error);
+    bad = bytes;
+    bad[2] = 0x0D;
+    write_plain(s.dir / "type.idx", bad);
+    CHECK_THROWS_AS(data::read_idx(s.dir / "type.idx"), io_error);
+    auto longer = bytes;
+    longer.push_back(7);
+    write_plain(s.dir / "long.idx", longer);
+    CHECK_THROWS_AS(data::read_idx(s.dir / "long.idx"), io_error);
+    // a header that claims 4 × 2^32 bytes must not allocate them
+    write_plain(s.dir / "huge.idx", idx_bytes({0xFFFFFFFFu, 4}, {1, 2, 3}));
+    CHECK_THROWS_AS(data::read_idx(s.dir / "huge.idx"), io_error);
+    write_plain(s.dir / "big.idx", idx_bytes({0x10000000u}, {1, 2, 3}));
+    CHECK_THROWS_AS(data::read_idx(s.dir / "big.idx"), io_error);
+    CHECK_THROWS_AS(data::read_idx(s.dir / "missing.idx"), io_error);
+}
+
+TEST_CASE("idx: mutated files load or throw io_error, nothing else") {
+    scratch s;
+    const auto bytes = idx_bytes({4, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
+    std::mt19937 gen(7);
+    for (int trial = 0; trial < 500; ++trial) {
+        auto b = bytes;
+        const int flips = 1 + int(gen() % 3);
+        for (int k = 0; k < flips; ++k) b[gen() % b.size()] = static_cast<std::uint8_t>(gen());
+        write_plain(s.dir / "m.idx", b);
+        try {
+            const auto a = data::read_idx(s.dir / "m.idx");
+            std::int64_t n = 1;
+            for (auto d : a.dims) n *= d;
+            CHECK(static_cast<std::size_t>(n) == a.values.size());
+        } catch (const io_error&) {
+        }
+    }
+}
+
+TEST_CASE("idx: image and label files must agree") {
+    scratch s;
+    write_plain(s.dir / "img.idx", idx_bytes({2, 2, 2}, {0, 255, 0, 255, 255, 0, 255, 0}));
+    write_plain(s.dir / "lab.idx", idx_bytes({2}, {3, 1}));
+    write_plain(s.dir / "lab3.idx", idx_bytes({3}, {3, 1, 2}));
+    write_plain(s.dir / "lab_bad.idx", idx_bytes({2}, {3, 10}));
+    const auto d = data::load_idx_images(s.dir / "img.idx", s.dir / "lab.idx");
+    CHECK(d.images.shape() == latent::shape{2, 1, 2, 2});
+    CHECK(d.images.to_vector()[1] == 1.0f);
+    CHECK(d.labels.to_vector() == std::vector<std::int32_t>{3, 1});
+    CHECK_THROWS_AS(data::load_idx_images(s.dir / "img.idx", s.dir / "lab3.idx"), io_error);
+    CHECK_THROWS_AS(data::load_idx_images(s.dir / "img.idx", s.dir / "lab_bad.idx"), io_error);
+}
+
+TEST_CASE("idx: the real Fashion-MNIST test split") {
+    if (!fs::exists(data::fashion_mnist_default_dir / "t10k-images-idx3-ubyte.gz")) {
+        MESSAGE("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist); skipped");
+        return;
+    }
+    const auto test = data::load_fashion_mnist(data::split::test);
+    CHECK(test.images.shape() == latent::shape{10000, 1, 28, 28});
+    const auto labels = test.labels.to_vector();
+    std::vector<int> counts(10);
+    for (auto y : labels) ++counts[static_cast<std::size_t>(y)];
+    for (int c : counts) CHECK(c == 1000);  // the test split is balanced
+    CHECK(labels[0] == 9);                  // its first image is an ankle boot
+}
