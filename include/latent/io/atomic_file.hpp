@@ -10,6 +10,10 @@
 // POSIX only (open, write, fsync, rename), as is the rest of the library's I/O.
 #pragma once
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <cerrno>
 #include <cstddef>
@@ -17,10 +21,6 @@
 #include <string>
 #include <system_error>
 #include <utility>
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "latent/core/error.hpp"
 
@@ -69,17 +69,19 @@ private:
 template <class Fill>
 void write_file_atomically(const std::filesystem::path& target, Fill&& fill) {
     const std::string name = target.string();
-    LATENT_CHECK(!target.empty() && target.has_filename(), io_error, "cannot write '", name,
-                 "': not a file name");
+    LATENT_CHECK(!target.empty() && target.has_filename(), io_error, "cannot write '", name, "': not a file name");
 
     // pid + a process-wide counter makes the name unique among live writers; O_EXCL
-    // refuses a stale temporary left by a crash, and we then try the next number.
+    // refuses a stale temporary left by a crash, and we then try the next number. The
+    // target's name is cut to 200 bytes so that the suffix cannot push the temporary's
+    // name past the usual limit of 255.
     static std::atomic<unsigned> counter{0};
+    const std::string stem = target.filename().string().substr(0, 200);
     std::filesystem::path temp;
     int fd = -1;
     for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
         temp = target;
-        temp += detail::concat(".tmp.", ::getpid(), ".", counter.fetch_add(1));
+        temp.replace_filename(detail::concat(stem, ".tmp.", ::getpid(), ".", counter.fetch_add(1)));
         fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd < 0 && errno != EEXIST && errno != EINTR)
             throw io_error(detail::concat("cannot write '", name, "': cannot create '", temp.string(),

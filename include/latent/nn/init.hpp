@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 
 #include "latent/tensor/random.hpp"
 
@@ -89,25 +90,25 @@ namespace detail {
 /// weight by kaiming_uniform_(a = √5), then bias ~ U(-1/√fan_in, 1/√fan_in)
 /// (zeros when fan_in = 0, which Linear does and Conv leaves unset).
 template <scalar T, backend B>
-void torch_default_init(tensor<T, B>& w, tensor<T, B>& b, std::int64_t fan_in, generator& gen) {
+void torch_default_init(tensor<T, B>& w, tensor<T, B>* b, std::int64_t fan_in, generator& gen) {
     kaiming_uniform_(w, fan_in, gen);
-    if (!b.defined()) return;
+    if (b == nullptr) return;
     if (fan_in <= 0) {
-        zeros(b);
+        zeros(*b);
         return;
     }
     const double bound = 1.0 / std::sqrt(static_cast<double>(fan_in));
-    uniform_(b, gen, -bound, bound);
+    uniform_(*b, gen, -bound, bound);
 }
 }  // namespace detail
 
 /// nn.Linear's reset_parameters(): w [out, in] ~ U(±1/√in), b [out] ~ U(±1/√in),
-/// the weight drawn first. An undefined b means the layer has no bias.
-/// requires: w of rank 2, b of `out` elements if defined (shape_error).
+/// the weight drawn first. b = nullptr means the layer has no bias.
+/// requires: w of rank 2, *b of `out` elements (shape_error).
 template <scalar T, backend B>
-void linear_default_init(tensor<T, B>& w, tensor<T, B>& b, generator& gen) {
+void linear_default_init(tensor<T, B>& w, std::type_identity_t<tensor<T, B>>* b, generator& gen) {
     LATENT_CHECK(w.rank() == 2, shape_error, "linear_default_init: weight ", w.shape(), " must be [out, in]");
-    LATENT_CHECK(!b.defined() || b.numel() == w.dim(0), shape_error, "linear_default_init: bias ", b.shape(),
+    LATENT_CHECK(b == nullptr || b->numel() == w.dim(0), shape_error, "linear_default_init: bias ", b->shape(),
                  " for weight ", w.shape(), " must hold ", w.dim(0), " values");
     detail::torch_default_init(w, b, fan_in_out(w.shape()).fan_in, gen);
 }
@@ -116,14 +117,14 @@ void linear_default_init(tensor<T, B>& w, tensor<T, B>& b, generator& gen) {
 /// (transposed = true, w [C, O, kh, kw]) reset_parameters(): with
 /// fan_in = w.dim(1)·kh·kw (PyTorch's formula in both cases, see fan_in_out),
 /// w ~ U(±1/√fan_in) and b [O] ~ U(±1/√fan_in), the weight drawn first.
-/// An undefined b means no bias. Rank 3 (1-d convolutions) works the same way.
-/// requires: w of rank 3 or 4; b of O elements if defined (shape_error).
+/// b = nullptr means no bias. Rank 3 (1-d convolutions) works the same way.
+/// requires: w of rank 3 or 4; *b of O elements (shape_error).
 template <scalar T, backend B>
-void conv_default_init(tensor<T, B>& w, tensor<T, B>& b, generator& gen, bool transposed) {
+void conv_default_init(tensor<T, B>& w, std::type_identity_t<tensor<T, B>>* b, generator& gen, bool transposed) {
     LATENT_CHECK(w.rank() >= 3, shape_error, "conv_default_init: weight ", w.shape(), " must be ",
                  transposed ? "[C_in, C_out, kh, kw]" : "[C_out, C_in, kh, kw]");
     const std::int64_t out_channels = transposed ? w.dim(1) : w.dim(0);
-    LATENT_CHECK(!b.defined() || b.numel() == out_channels, shape_error, "conv_default_init: bias ", b.shape(),
+    LATENT_CHECK(b == nullptr || b->numel() == out_channels, shape_error, "conv_default_init: bias ", b->shape(),
                  " for ", transposed ? "transposed " : "", "weight ", w.shape(), " must hold ", out_channels,
                  " values");
     detail::torch_default_init(w, b, fan_in_out(w.shape(), transposed).fan_in, gen);

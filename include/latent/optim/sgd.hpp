@@ -80,7 +80,9 @@ struct sgd_step {
 /// requires: options pass validate(); the parameters outlive the optimizer.
 /// ensures:  step() updates each trainable parameter with one kernel launch
 ///           (kernels::sgd_step); with momentum, optimizer_state() = {momentum_buffer},
-///           allocated on the parameter's first step, so later steps allocate nothing.
+///           allocated on the parameter's first step, so later steps allocate nothing
+///           (without momentum there is no state, as in PyTorch); optimizer_steps()
+///           counts the steps taken.
 template <scalar T = float, backend B = cpu>
 class sgd : public optimizer_base<T, B> {
 public:

@@ -165,6 +165,16 @@ struct batch_norm_dx {
 
 }  // namespace kernels
 
+namespace detail {
+/// Runs a kernel over `rows` items of `len` elements each: in parallel from two rows when rows are long
+/// (BatchNorm2d's planes), by the fine-grained rule when they are single values (BatchNorm1d).
+template <backend B, class Kernel>
+void launch_rows(std::int64_t rows, std::int64_t len, Kernel f) {
+    if (len >= 64) launch_coarse(B{}, static_cast<std::size_t>(rows), f);
+    else launch(B{}, static_cast<std::size_t>(rows), f);
+}
+}  // namespace detail
+
 /// Batch normalisation: y = (x − μ)/√(σ² + eps)·γ + β per channel, PyTorch's batch_norm.
 /// requires: x [N, C], [N, C, L] or [N, C, H, W]; gamma and beta [C] vars, or undefined vars (γ = 1, β = 0:
 ///           affine = false); running_mean and running_var [C] tensors, or both undefined (no running statistics,
@@ -176,8 +186,8 @@ struct batch_norm_dx {
 template <scalar T, backend B>
 var<T, B> batch_norm(const var<T, B>& x, const var<T, B>& gamma, const var<T, B>& beta, tensor<T, B>& running_mean,
                      tensor<T, B>& running_var, batch_norm_options opt = {}) {
-    LATENT_CHECK(x.shape().rank() >= 2, shape_error, "batch_norm: input must be [N, C], [N, C, L] or [N, C, H, W], got ",
-                 x.shape());
+    LATENT_CHECK(x.shape().rank() >= 2, shape_error,
+                 "batch_norm: input must be [N, C], [N, C, L] or [N, C, H, W], got ", x.shape());
     const std::int64_t N = x.dim(0), C = x.dim(1), S = N * C > 0 ? x.numel() / (N * C) : 0;
     const shape channels{C};
     LATENT_CHECK(!gamma.value().defined() || gamma.shape() == channels, shape_error, "batch_norm: weight ",
@@ -214,38 +224,37 @@ var<T, B> batch_norm(const var<T, B>& x, const var<T, B>& gamma, const var<T, B>
     const T* gp = gamma.value().defined() ? gamma.value().data() : nullptr;
     const T* bp = beta.value().defined() ? beta.value().data() : nullptr;
     tensor<T, B> y(x.shape());
-    launch(B{}, static_cast<size_t>(N * C),
-           kernels::batch_norm_apply<T>{x.value().data(), y.data(), mean.data(), invstd.data(), gp, bp, C, S});
+    detail::launch_rows<B>(N * C, S, kernels::batch_norm_apply<T>{x.value().data(), y.data(), mean.data(),
+                                                                  invstd.data(), gp, bp, C, S});
 
     return record("batch_norm", y, {&x, &gamma, &beta},
                   [x = x.value(), gamma = gamma.value(), mean, invstd, N, C, S,
                    training = opt.training](tensor<T, B>& g, auto& inputs) {
-                      // the channel sums are dβ and dγ, and in training also part of dx
-                      if (!training && !inputs.needs(1) && !inputs.needs(2)) {
-                          tensor<T, B> dx(x.shape());
-                          launch(B{}, static_cast<size_t>(N * C),
-                                 kernels::batch_norm_dx<T>{x.data(), g.data(), mean.data(), invstd.data(),
-                                                           gamma.defined() ? gamma.data() : nullptr, nullptr, nullptr,
-                                                           dx.data(), C, S, T(0)});
-                          inputs.add(0, std::move(dx));
-                          return;
+                      // The channel sums are dβ and dγ, and in training also part of dx.
+                      const bool sums = training || inputs.needs(1) || inputs.needs(2);
+                      tensor<T, B> sum_g, sum_gx;
+                      if (sums) {
+                          sum_g = tensor<T, B>(shape{C});
+                          sum_gx = tensor<T, B>(shape{C});
+                          launch_coarse(B{}, static_cast<size_t>(C),
+                                        kernels::batch_norm_grad_sums<T>{x.data(), g.data(), mean.data(),
+                                                                         invstd.data(), sum_g.data(), sum_gx.data(),
+                                                                         N, C, S});
                       }
-                      const shape channels{C};
-                      tensor<T, B> sum_g(channels), sum_gx(channels);
-                      launch_coarse(B{}, static_cast<size_t>(C),
-                                    kernels::batch_norm_grad_sums<T>{x.data(), g.data(), mean.data(), invstd.data(),
-                                                                     sum_g.data(), sum_gx.data(), N, C, S});
                       if (inputs.needs(0)) {
                           tensor<T, B> dx(x.shape());
-                          launch(B{}, static_cast<size_t>(N * C),
-                                 kernels::batch_norm_dx<T>{x.data(), g.data(), mean.data(), invstd.data(),
-                                                           gamma.defined() ? gamma.data() : nullptr,
-                                                           training ? sum_g.data() : nullptr, sum_gx.data(),
-                                                           dx.data(), C, S, T(1) / T(N * S)});
+                          detail::launch_rows<B>(
+                              N * C, S,
+                              kernels::batch_norm_dx<T>{x.data(), g.data(), mean.data(), invstd.data(),
+                                                        gamma.defined() ? gamma.data() : nullptr,
+                                                        training ? sum_g.data() : nullptr, sum_gx.data(), dx.data(),
+                                                        C, S, T(1) / T(N * S)});
                           inputs.add(0, std::move(dx));
                       }
-                      inputs.add(1, std::move(sum_gx));
-                      inputs.add(2, std::move(sum_g));
+                      if (sums) {
+                          inputs.add(1, std::move(sum_gx));
+                          inputs.add(2, std::move(sum_g));
+                      }
                   });
 }
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "latent/autograd/ops/reduce.hpp"
+#include "latent/tensor/index.hpp"
 
 namespace latent {
 
@@ -45,15 +46,6 @@ struct embed_columns {
     LATENT_HD void operator()(std::size_t i) const {
         const std::size_t r = i / cols, c = i - r * cols;
         dst[i] = (c >= begin && c < end) ? src[r * (end - begin) + (c - begin)] : T(0);
-    }
-};
-/// Sets *flag to 1 if any value lies outside [0, limit) (every writer writes the same value).
-struct flag_out_of_range {
-    const std::int32_t* values;
-    std::int32_t* flag;
-    std::int64_t limit;
-    LATENT_HD void operator()(std::size_t i) const {
-        if (values[i] < 0 || values[i] >= limit) *flag = 1;
     }
 };
 /// out[r, c] = (labels[r] == c)
@@ -147,7 +139,7 @@ void check_labels(const char* op, const char* what, const tensor<std::int32_t, B
                  " rows of ", against);
     if (labels.numel() == 0) return;
     auto flag = tensor<std::int32_t, B>::zeros(shape{});
-    launch(B{}, labels.size(), kernels::flag_out_of_range{labels.data(), flag.data(), limit});
+    launch(B{}, labels.size(), kernels::flag_out_of_range{labels.data(), limit, flag.data()});
     if (flag.item() == 0) return;
     const std::vector<std::int32_t> host = labels.to_vector();
     const auto bad = std::find_if(host.begin(), host.end(), [&](std::int32_t v) { return v < 0 || v >= limit; });

@@ -1,0 +1,86 @@
+// Whole training steps (forward, backward, Adam) in samples per second, the
+// figures compared with PyTorch by bench/peer/compare.py. Shapes are fixed by
+// the foundation issue so that they can be compared with anything else:
+//  - mlp_step: 64→64→64→64 with ReLU between, MSE loss, batch 64;
+//  - conv_vae_step: the 28×28×1 conv VAE, batch 128, latent 16, Bernoulli
+//    likelihood on logits and analytic KL.
+//
+//   OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 build/release/bench/bench_steps
+#include <benchmark/benchmark.h>
+
+#include <latent/latent.hpp>
+
+namespace {
+using namespace latent;
+
+void mlp_step(benchmark::State& state) {
+    generator gen(1);
+    auto net = nn::mlp<float>({64, 64, 64, 64}, gen);
+    adam<float> opt(net->parameters("default"), adam_options{}.lr(1e-3));
+    tensor<float> x({64, 64}), y({64, 64});
+    normal_(x, gen);
+    normal_(y, gen);
+    for (auto _ : state) {
+        opt.zero_grad();
+        backward(mse(net->forward(var<float>(x)), var<float>(y)));
+        opt.step();
+    }
+    state.SetItemsProcessed(state.iterations() * 64);
+}
+BENCHMARK(mlp_step)->Unit(benchmark::kMicrosecond);
+
+/// The conv VAE of the issue, built from layers exactly as a user would.
+struct conv_vae {
+    static constexpr std::int64_t latent_dim = 16;
+    nn::sequential<float> encoder, decoder;
+    explicit conv_vae(generator& gen) {
+        encoder.add<nn::conv2d<float>>(1, 32, 4, conv2d_options{.stride = 2, .padding = 1}, gen);
+        encoder.add<nn::relu<float>>();
+        encoder.add<nn::conv2d<float>>(32, 64, 4, conv2d_options{.stride = 2, .padding = 1}, gen);
+        encoder.add<nn::relu<float>>();
+        encoder.add<nn::flatten<float>>();
+        encoder.add<nn::linear<float>>(3136, 256, gen);
+        encoder.add<nn::relu<float>>();
+        encoder.add<nn::linear<float>>(256, 2 * latent_dim, gen);
+        decoder.add<nn::linear<float>>(latent_dim, 256, gen);
+        decoder.add<nn::relu<float>>();
+        decoder.add<nn::linear<float>>(256, 3136, gen);
+        decoder.add<nn::relu<float>>();
+        decoder.add<nn::unflatten<float>>(64, 7, 7);
+        decoder.add<nn::conv_transpose2d<float>>(64, 32, 4, conv_transpose2d_options{.stride = 2, .padding = 1}, gen);
+        decoder.add<nn::relu<float>>();
+        decoder.add<nn::conv_transpose2d<float>>(32, 1, 4, conv_transpose2d_options{.stride = 2, .padding = 1}, gen);
+    }
+    /// Negative ELBO per sample: Bernoulli log-likelihood on logits + KL(q(z|x) ‖ N(0, I)).
+    var<float> loss(const tensor<float>& x, tensor<float>& noise, generator& gen) {
+        const auto h = encoder.forward(var<float>(x));
+        const auto mu = slice_features(h, 0, latent_dim), logvar = slice_features(h, latent_dim, 2 * latent_dim);
+        normal_(noise, gen);
+        const auto z = mu + exp(0.5 * logvar) * var<float>(noise);
+        const auto rec = sum(binary_cross_entropy_with_logits(decoder.forward(z), var<float>(x)));
+        const auto kl = -0.5 * sum(1.0 + logvar - square(mu) - exp(logvar));
+        return (rec + kl) / double(x.dim(0));
+    }
+};
+
+void conv_vae_step(benchmark::State& state) {
+    const std::int64_t batch = state.range(0);
+    generator gen(2);
+    conv_vae vae(gen);
+    std::vector<parameter<float>*> params = vae.encoder.parameters("default");
+    for (auto* p : vae.decoder.parameters("default")) params.push_back(p);
+    adam<float> opt(params, adam_options{}.lr(1e-3));
+    tensor<float> x({batch, 1, 28, 28}), noise({batch, conv_vae::latent_dim});
+    uniform_(x, gen);
+    for (auto _ : state) {
+        opt.zero_grad();
+        backward(vae.loss(x, noise, gen));
+        opt.step();
+    }
+    state.SetItemsProcessed(state.iterations() * batch);
+}
+BENCHMARK(conv_vae_step)->Arg(128)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
