@@ -4,7 +4,7 @@
 //
 //   fashion_mlp [--epochs N] [--batch N] [--lr X] [--seed N] [--data DIR] [--save FILE]
 //
-// Expect about 88% test accuracy after 5 epochs, in well under a minute on 2 cores.
+// Expect about 87% test accuracy after 5 epochs, in seconds on 2 cores.
 #include <latent/latent.hpp>
 
 #include <cstdio>

@@ -210,6 +210,10 @@ TEST_CASE("checkpoint: a mismatch anywhere leaves every parameter untouched") {
         fs::resize_file(path, fs::file_size(path) - 1);
         CHECK_THROWS_WITH_AS(load_checkpoint(path, after.params()), doctest::Contains(path.string().c_str()), io_error);
     }
+    SUBCASE("a parameter has no value to load into") {
+        P empty("encoder.0.bias", tensor<float>{});
+        CHECK_THROWS_AS(load_checkpoint(path, std::vector<P*>{&after.w, &empty}), config_error);
+    }
     SUBCASE("the file does not exist") { CHECK_THROWS_AS(load_checkpoint(dir / "absent", after.params()), io_error); }
     CHECK(after.untouched());
 }

@@ -134,7 +134,8 @@ void save_checkpoint(const std::filesystem::path& path, const std::vector<parame
 ///           many tensors of the same shapes); no other tensors unless ignore_unknown.
 /// ensures:  all-or-nothing: everything is read and checked before any parameter changes, so
 ///           on an error (an io_error naming the file and the tensor) every parameter is as it was.
-///           Values are copied into the parameters' existing storage.
+///           Values (and state, where the parameter already holds it) are copied into the
+///           parameters' existing storage, so views and handles of them see the loaded values.
 template <scalar T, backend B>
 safetensors_metadata load_checkpoint(const std::filesystem::path& path, const std::vector<parameter<T, B>*>& params,
                                      const checkpoint_load_options& options = {}) {
@@ -171,6 +172,8 @@ safetensors_metadata load_checkpoint(const std::filesystem::path& path, const st
     for (auto* p : params) {
         LATENT_CHECK(p != nullptr, config_error, "load_checkpoint: a null parameter pointer");
         const std::string& name = p->name();
+        LATENT_CHECK(p->value().defined(), config_error, "load_checkpoint: parameter '", name,
+                     "' has no value to load into");
         if (!seen.insert(name).second) fail(detail::concat("parameter name '", name, "' is given twice"));
         if (!file.contains(name)) fail(detail::concat("tensor '", name, "' is missing"));
         const auto& e = file.entry(name);
@@ -194,7 +197,7 @@ safetensors_metadata load_checkpoint(const std::filesystem::path& path, const st
                 fail(detail::concat("parameter '", name, "' holds ", held.size(), " optimizer state tensors, the file ",
                                     count));
             for (std::size_t k = 0; k < count; ++k)
-                if (!(held[k].shape() == s.state[k].shape()))
+                if (held[k].defined() && !(held[k].shape() == s.state[k].shape()))
                     fail(detail::concat("tensor '", checkpoint_layout::state_name(name, k), "' has shape ",
                                         s.state[k].shape(), " in the file, the parameter's optimizer state ",
                                         held[k].shape()));
@@ -222,7 +225,13 @@ safetensors_metadata load_checkpoint(const std::filesystem::path& path, const st
         if (!options.optimizer_state()) continue;
         auto& held = s.target->optimizer_state();
         if (held.size() == s.state.size()) {
-            for (std::size_t k = 0; k < held.size(); ++k) held[k].copy_(s.state[k]);
+            for (std::size_t k = 0; k < held.size(); ++k) {
+                if (held[k].defined()) {
+                    held[k].copy_(s.state[k]);
+                } else {
+                    held[k] = s.state[k];
+                }
+            }
         } else {
             held = std::move(s.state);
         }
