@@ -70,6 +70,10 @@ TEST_CASE("rng: Box-Muller on hand-picked words") {
     const double r = std::sqrt(-2.0 * std::log(0.25));  // 1.6651092223153954
     CHECK(box_muller(uint32x4{{0xFFFFF800u, 0x3FFFFFFFu, 0u, 0u}}) == doctest::Approx(r).epsilon(1e-15));
     CHECK(box_muller(uint32x4{{0xFFFFF800u, 0x3FFFFFFFu, 0u, 0x80000000u}}) == doctest::Approx(-r).epsilon(1e-15));
+    // u2 = 1/4 (word 2^62) gives cos(π/2) = 0 and u2 = 1/8 gives cos(π/4): catches a wrong angle factor
+    CHECK(std::fabs(box_muller(uint32x4{{0xFFFFF800u, 0x3FFFFFFFu, 0u, 0x40000000u}})) < 1e-15);
+    CHECK(box_muller(uint32x4{{0xFFFFF800u, 0x3FFFFFFFu, 0u, 0x20000000u}}) ==
+          doctest::Approx(r * std::sqrt(0.5)).epsilon(1e-15));
     // u1 = 1 gives 0 whatever u2 is
     CHECK(box_muller(uint32x4{{0xffffffffu, 0xffffffffu, 0x1234u, 0x5678u}}) == 0.0);
     // the smallest u1 gives the largest magnitude, √(-2 ln 2⁻⁵³)
