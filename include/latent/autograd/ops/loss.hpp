@@ -35,17 +35,6 @@ struct squared_difference {
 }  // namespace fn
 
 namespace kernels {
-/// log Σ exp of one row of `cols` values, after subtracting its maximum.
-template <class T>
-LATENT_HD T row_logsumexp(const T* row, std::size_t cols) {
-    using std::exp;
-    using std::log;
-    T m = row[0];
-    for (std::size_t c = 1; c < cols; ++c) m = row[c] > m ? row[c] : m;
-    T s = T(0);
-    for (std::size_t c = 0; c < cols; ++c) s += exp(row[c] - m);
-    return m + log(s);
-}
 /// One row per work item: lse[r] = logsumexp(x[r]), loss[r] = lse[r] - x[r, label[r]].
 template <class T>
 struct cross_entropy_labels {

@@ -94,26 +94,26 @@ var<T, B> mean_cols(const var<T, B>& x) {
 }
 
 namespace kernels {
-/// One row per work item: m = max, out = m + log Σ exp(x - m).
+/// log Σ exp of one row of `cols` values, with the maximum taken out first so
+/// that nothing overflows; a row whose maximum is ±inf or NaN gives that value.
+template <class T>
+LATENT_HD T row_logsumexp(const T* row, std::size_t cols) {
+    using std::exp;
+    using std::log;
+    T m = row[0];
+    for (std::size_t c = 1; c < cols; ++c) m = row[c] > m ? row[c] : m;
+    if (!(m - m == T(0))) return m;
+    T s = T(0);
+    for (std::size_t c = 0; c < cols; ++c) s += exp(row[c] - m);
+    return m + log(s);
+}
+/// One row per work item: out[r] = log Σ_c exp(x[r, c]).
 template <class T>
 struct logsumexp_rows {
     const T* x;
     T* out;
     std::size_t cols;
-    LATENT_HD void operator()(std::size_t r) const {
-        using std::exp;
-        using std::log;
-        const T* row = x + r * cols;
-        T m = row[0];
-        for (std::size_t c = 1; c < cols; ++c) m = row[c] > m ? row[c] : m;
-        if (!(m - m == T(0))) {  // ±inf or NaN: the sum is that value
-            out[r] = m;
-            return;
-        }
-        T s = T(0);
-        for (std::size_t c = 0; c < cols; ++c) s += exp(row[c] - m);
-        out[r] = m + log(s);
-    }
+    LATENT_HD void operator()(std::size_t r) const { out[r] = row_logsumexp(x + r * cols, cols); }
 };
 /// dx = g_row · softmax(x)_row = g · exp(x - lse)
 template <class T>

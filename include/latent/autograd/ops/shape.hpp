@@ -88,20 +88,10 @@ struct softmax_rows {
     std::size_t cols;
     LATENT_HD void operator()(std::size_t r) const {
         using std::exp;
-        using std::log;
         const T* in = x + r * cols;
         T* out = y + r * cols;
-        T m = in[0];
-        for (std::size_t c = 1; c < cols; ++c) m = in[c] > m ? in[c] : m;
-        T s = T(0);
-        for (std::size_t c = 0; c < cols; ++c) s += exp(in[c] - m);
-        if constexpr (Log) {
-            const T lse = m + log(s);
-            for (std::size_t c = 0; c < cols; ++c) out[c] = in[c] - lse;
-        } else {
-            const T inv = T(1) / s;
-            for (std::size_t c = 0; c < cols; ++c) out[c] = exp(in[c] - m) * inv;
-        }
+        const T lse = row_logsumexp(in, cols);
+        for (std::size_t c = 0; c < cols; ++c) out[c] = Log ? in[c] - lse : exp(in[c] - lse);
     }
 };
 /// One row per work item. softmax: dx = y ⊙ (g - Σ g·y); log softmax: dx = g - eʸ Σ g.

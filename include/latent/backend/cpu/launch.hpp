@@ -21,10 +21,12 @@ namespace latent {
 /// on 32k floats takes ~10 µs, about what waking a second thread costs.
 inline constexpr std::size_t cpu_parallel_threshold = std::size_t{1} << 15;
 
+namespace detail {
+/// Runs f(i) for i < n, on OpenMP's threads when there are at least `parallel_from` items.
 template <class Kernel>
-void launch(cpu, std::size_t n, Kernel f) {
+void run_items(std::size_t n, std::size_t parallel_from, Kernel& f) {
 #if LATENT_HAS_OPENMP
-    if (n >= cpu_parallel_threshold && omp_get_max_threads() > 1 && !omp_in_parallel()) {
+    if (n >= parallel_from && omp_get_max_threads() > 1 && !omp_in_parallel()) {
         const auto count = static_cast<std::int64_t>(n);
 #pragma omp parallel for schedule(static)
         for (std::int64_t i = 0; i < count; ++i) f(static_cast<std::size_t>(i));
@@ -33,20 +35,18 @@ void launch(cpu, std::size_t n, Kernel f) {
 #endif
     for (std::size_t i = 0; i < n; ++i) f(i);
 }
+}  // namespace detail
+
+template <class Kernel>
+void launch(cpu, std::size_t n, Kernel f) {
+    detail::run_items(n, cpu_parallel_threshold, f);
+}
 
 /// Like launch, for kernels whose items are costly (one item = one row, one
 /// image): parallel as soon as there are two items.
 template <class Kernel>
 void launch_coarse(cpu, std::size_t n, Kernel f) {
-#if LATENT_HAS_OPENMP
-    if (n >= 2 && omp_get_max_threads() > 1 && !omp_in_parallel()) {
-        const auto count = static_cast<std::int64_t>(n);
-#pragma omp parallel for schedule(static)
-        for (std::int64_t i = 0; i < count; ++i) f(static_cast<std::size_t>(i));
-        return;
-    }
-#endif
-    for (std::size_t i = 0; i < n; ++i) f(i);
+    detail::run_items(n, 2, f);
 }
 
 }  // namespace latent
