@@ -10,6 +10,9 @@
 #include <cstdlib>
 #include <new>
 
+// Our operator new is malloc, so free() in operator delete matches it; GCC cannot see that.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
 namespace {
 std::atomic<long> news{0}, mallocs{0};
 }  // namespace
