@@ -127,8 +127,8 @@ void check_op(const std::string& name, F&& f, const std::vector<tensor<T>>& inpu
     pc.reserve(inputs.size());
     pd.reserve(inputs.size());
     for (std::size_t i = 0; i < inputs.size(); ++i) {
-        pc.emplace_back("x" + std::to_string(i), inputs[i].clone());
-        pd.emplace_back("x" + std::to_string(i), inputs[i].template to<device>());
+        pc.emplace_back(std::string("x").append(std::to_string(i)), inputs[i].clone());
+        pd.emplace_back(std::string("x").append(std::to_string(i)), inputs[i].template to<device>());
     }
     std::vector<var<T, cpu>> vc;
     std::vector<var<T, device>> vd;
