@@ -12,6 +12,9 @@
 #include "latent/autograd/ops/shape.hpp"
 #include "latent/autograd/tape.hpp"
 #include "latent/backend/cpu.hpp"
+#if defined(__CUDACC__) || defined(THRUST_DEVICE_SYSTEM)
+#include "latent/backend/device.hpp"  // the device backend needs Thrust: nvcc, or g++ with a Thrust device system
+#endif
 #include "latent/core/error.hpp"
 #include "latent/core/rng.hpp"
 #include "latent/core/shape.hpp"

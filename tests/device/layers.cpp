@@ -36,8 +36,8 @@ TEST_CASE("device conv: conv2d matches the cpu backend, batched and image by ima
         check_op("conv2d s1 p0", [](const auto& v) { return conv2d(v[0], v[1], v[2]); }, {x, w, b});
         check_op("conv2d s2 p1", [](const auto& v) { return conv2d(v[0], v[1], v[2], {.stride = 2, .padding = 1}); },
                  {x, w, b});
-        check_op("conv2d s3 p2 without bias", [](const auto& v) { return conv2d(v[0], v[1], {.stride = 3, .padding = 2}); },
-                 {x, w});
+        check_op("conv2d s3 p2 without bias",
+                 [](const auto& v) { return conv2d(v[0], v[1], {.stride = 3, .padding = 2}); }, {x, w});
     }
 }
 

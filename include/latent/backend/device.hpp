@@ -6,12 +6,13 @@
 // kernels launched through device/launch.hpp.
 #pragma once
 
+#include "latent/backend/device/system.hpp"  // first: see there
+
 #include "latent/backend/cpu.hpp"
 #include "latent/backend/device/blas.hpp"
 #include "latent/backend/device/counters.hpp"
 #include "latent/backend/device/launch.hpp"
 #include "latent/backend/device/memory.hpp"
-#include "latent/backend/device/system.hpp"
 #include "latent/core/concepts.hpp"
 
 static_assert(latent::backend<latent::device>, "the device backend must satisfy latent::backend");

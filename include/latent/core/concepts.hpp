@@ -35,6 +35,7 @@ concept backend = std::is_empty_v<B> && requires(B b, std::size_t n, void* p, co
     copy_to_host(b, p, cp, n);
     copy_from_host(b, p, cp, n);
     launch(b, n, detail::probe_kernel{});
+    launch_coarse(b, n, detail::probe_kernel{});
     gemm(b, false, false, n, n, n, 1.0f, cf, n, cf, n, 0.0f, f, n);
     column_sums(b, cf, n, n, f);
     row_sums(b, cf, n, n, f);

@@ -23,7 +23,7 @@ namespace latent::cuda::detail {
 
 inline void check(cudaError_t status, const char* call, const char* file, int line) {
     if (status != cudaSuccess) [[unlikely]] {
-        (void)cudaGetLastError();  // clear a sticky-free error so that later calls do not report it again
+        (void)cudaGetLastError();  // reset a non-sticky error, so that the next check does not report it again
         fail(call, file, line, cudaGetErrorName(status), cudaGetErrorString(status));
     }
 }

@@ -11,6 +11,8 @@
 // order whatever the system, so every run gives the same bits.
 #pragma once
 
+#include "latent/backend/device/system.hpp"  // first: see there
+
 #include <cstddef>
 
 #include "latent/backend/cpu/blas.hpp"

@@ -9,13 +9,13 @@
 // (device_stats().launches), which is how the tests tell the two apart.
 #pragma once
 
+#include "latent/backend/device/system.hpp"  // first: it checks THRUST_DEVICE_SYSTEM before Thrust picks a default
+
 #include <cstddef>
-#include <thrust/execution_policy.h>
 #include <thrust/for_each.h>
 #include <thrust/iterator/counting_iterator.h>
 
 #include "latent/backend/device/counters.hpp"
-#include "latent/backend/device/system.hpp"
 #include "latent/backend/tags.hpp"
 #include "latent/core/error.hpp"
 

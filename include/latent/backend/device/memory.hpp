@@ -8,12 +8,13 @@
 // not called at all.
 #pragma once
 
+#include "latent/backend/device/system.hpp"  // first: see there
+
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
 
 #include "latent/backend/device/counters.hpp"
-#include "latent/backend/device/system.hpp"
 #include "latent/backend/tags.hpp"
 #include "latent/core/error.hpp"
 
@@ -29,7 +30,8 @@ inline constexpr std::size_t device_alignment = 256;
 /// Returns `bytes` of uninitialised device memory (at least one byte's worth, device_alignment-aligned).
 /// Throws cuda_error (CUDA) or error (host systems) naming the size when none is left.
 inline void* allocate_bytes(device, std::size_t bytes) {
-    const std::size_t rounded = bytes == 0 ? device_alignment : (bytes + device_alignment - 1) / device_alignment * device_alignment;
+    const std::size_t rounded =
+        bytes == 0 ? device_alignment : (bytes + device_alignment - 1) / device_alignment * device_alignment;
 #if LATENT_DEVICE_CUDA
     void* p = nullptr;
     const cudaError_t status = cudaMalloc(&p, rounded);
@@ -38,7 +40,7 @@ inline void* allocate_bytes(device, std::size_t bytes) {
         throw cuda_error(detail::concat("device: out of memory allocating ", bytes, " bytes (cudaMalloc of ", rounded,
                                         " bytes at ", __FILE__, ":", __LINE__, ")"));
     }
-    LATENT_CUDA_CHECK(status);
+    cuda::detail::check(status, "cudaMalloc", __FILE__, __LINE__);
     return p;
 #else
     void* p = std::aligned_alloc(device_alignment, rounded);

@@ -13,15 +13,15 @@
 
 #if !defined(__CUDACC__) && !defined(THRUST_DEVICE_SYSTEM)
 #error "latent::device under a host compiler runs on Thrust's OMP or CPP system: compile with -DTHRUST_DEVICE_SYSTEM=THRUST_DEVICE_SYSTEM_OMP -fopenmp (or THRUST_DEVICE_SYSTEM_CPP) and -I<cuda>/include/cccl, or compile this translation unit with nvcc"
-#endif
-
+#define LATENT_DEVICE_CUDA 0
+#else
 #include <thrust/execution_policy.h>
-
-#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
-#if !defined(__CUDACC__)
-#error "latent::device: THRUST_DEVICE_SYSTEM is CUDA but this compiler is not nvcc; use THRUST_DEVICE_SYSTEM_OMP or _CPP on the host"
-#endif
+#if THRUST_DEVICE_SYSTEM != THRUST_DEVICE_SYSTEM_CUDA
+#define LATENT_DEVICE_CUDA 0
+#elif defined(__CUDACC__)
 #define LATENT_DEVICE_CUDA 1
 #else
+#error "latent::device: THRUST_DEVICE_SYSTEM is CUDA but this compiler is not nvcc; use THRUST_DEVICE_SYSTEM_OMP or _CPP on the host"
 #define LATENT_DEVICE_CUDA 0
+#endif
 #endif
