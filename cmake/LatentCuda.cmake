@@ -26,5 +26,7 @@ endif()
 
 # latent_cuda_options(target): the flags every CUDA translation unit of ours needs.
 function(latent_cuda_options target)
-  target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:-std=c++20 --expt-relaxed-constexpr --extended-lambda>)
+  # 3189: "module" read as an identifier (nn::module); 20012: Eigen's __host__ __device__ defaults.
+  target_compile_options(${target} PRIVATE
+    $<$<COMPILE_LANGUAGE:CUDA>:-std=c++20 --expt-relaxed-constexpr --extended-lambda -diag-suppress=3189,20012>)
 endfunction()
