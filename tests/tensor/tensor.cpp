@@ -61,3 +61,16 @@ TEST_CASE("arena: size classes waste at most an eighth") {
         if (bytes > 4096) CHECK(cls - bytes <= bytes / 8);
     }
 }
+
+#include <latent/tensor/index.hpp>
+
+TEST_CASE("take_rows: picks rows by index and names a bad index") {
+    const auto t = tensor<float>::from_host({3, 2}, {1, 2, 3, 4, 5, 6});
+    const auto idx = tensor<std::int32_t>::from_host({4}, {2, 0, 2, 1});
+    CHECK(take_rows(t, idx).to_vector() == std::vector<float>{5, 6, 1, 2, 5, 6, 3, 4});
+    CHECK(take_rows(t, idx).shape() == shape{4, 2});
+    const auto bad = tensor<std::int32_t>::from_host({2}, {1, 5});
+    CHECK_THROWS_WITH_AS(take_rows(t, bad), "take_rows: index 5 at position 1 lies outside [0, 3)", shape_error);
+    CHECK_THROWS_WITH_AS(take_rows(t, bad, "index_rows"), "index_rows: index 5 at position 1 lies outside [0, 3)",
+                         shape_error);
+}

@@ -33,9 +33,8 @@ struct index_rows_backward {
 template <scalar T, backend B>
 var<T, B> index_rows(const var<T, B>& table, const tensor<std::int32_t, B>& idx) {
     LATENT_CHECK(table.shape().rank() == 2, shape_error, "index_rows: table must be a matrix, got ", table.shape());
-    check_indices("index_rows", idx, table.dim(0));
     const auto dim = static_cast<std::size_t>(table.dim(1));
-    tensor<T, B> y = take_rows(table.value(), idx);
+    tensor<T, B> y = take_rows(table.value(), idx, "index_rows");
     return record("index_rows", y, {&table}, [ts = table.shape(), idx, dim](tensor<T, B>& g, auto& inputs) {
         tensor<T, B> dt(ts);
         launch(B{}, dt.size(), kernels::index_rows_backward<T>{g.data(), idx.data(), dt.data(), dim, idx.size()});
