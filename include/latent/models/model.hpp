@@ -1,0 +1,428 @@
+// latent/models/model.hpp: the one model template every named model is an alias of.
+//
+// model<Space, Likelihood, Extras...> composes
+//   - a partition of named latent blocks, each with its prior and posterior (space/),
+//   - a likelihood p(x | latent) (space/likelihoods.hpp),
+//   - extras: loss terms (adversaries, …; objectives/) and flags (conditional_decoder).
+// Its loss is MODELS.md's, term by term:
+//   main = w_recon·E_q[−log p(x | z [, y])]                      "recon"
+//        + Σ_blocks w_kl.<b>·KL(q(b | x [, y]) ‖ p(b [| y]))      "kl.<b>" (stochastic blocks with a prior)
+//        + Σ_terms  (the term's pieces)                          e.g. "entropy.z"
+// each piece reduced per example (likelihood: sum or mean over features, KL:
+// sum over the block's dims) and averaged over the batch, plus one loss per
+// adversary on its own parameter group. The run-time object is
+// `model<…>::instance<T, B>`, made by `model<…>::build(backend, data layout,
+// networks, options, seed)`.
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "latent/autograd/grad_mode.hpp"
+#include "latent/autograd/ops/reduce.hpp"
+#include "latent/autograd/ops/shape.hpp"
+#include "latent/data/dataset.hpp"
+#include "latent/dist/kl.hpp"
+#include "latent/models/options.hpp"
+#include "latent/objectives/term.hpp"
+#include "latent/space/likelihoods.hpp"
+#include "latent/space/partition.hpp"
+#include "latent/space/posteriors.hpp"
+#include "latent/space/priors.hpp"
+
+namespace latent {
+
+/// Flag: the decoder sees the labels too, p(x | z, y) (CondVAE, CondVAE-info).
+struct conditional_decoder {
+    template <scalar T, backend B>
+    struct impl {
+        explicit impl(const term_args<T, B>&) {}
+        void add(const forward_pass<T, B>&, step_losses<T, B>&) {}
+        void for_each_module(const std::function<void(nn::module<T, B>&)>&) {}
+    };
+};
+
+/// What the model template needs of a loss term (or flag).
+template <class X>
+concept term_policy = requires { typename X::template impl<float, cpu>; } &&
+                      std::constructible_from<typename X::template impl<float, cpu>, const term_args<float, cpu>&> &&
+                      requires(typename X::template impl<float, cpu>& t, const forward_pass<float, cpu>& f,
+                               step_losses<float, cpu>& out) { t.add(f, out); };
+
+namespace detail {
+template <class S>
+struct is_partition : std::false_type {};
+template <class... Bs>
+struct is_partition<partition<Bs...>> : std::true_type {};
+
+template <class Block>
+constexpr bool check_block() {
+    static_assert(prior_policy<typename Block::prior>,
+                  "a block's prior must be a prior policy (standard_normal, switch_prior, learned_conditional_prior, "
+                  "no_prior, or a type with impl<T, B> constructible from prior_args)");
+    static_assert(posterior_policy<typename Block::posterior>,
+                  "a block's posterior must be a posterior policy (gaussian_posterior<from_x>, deterministic<…>, …)");
+    if constexpr (requires { Block::prior::dim; })
+        static_assert(Block::prior::dim == Block::dim, "this block's prior is for a segment of another size");
+    return true;
+}
+
+template <class... Bs>
+constexpr bool check_blocks(partition<Bs...>*) {
+    return (check_block<Bs>() && ...);
+}
+template <class S>
+constexpr bool check_space() {
+    if constexpr (is_partition<S>::value) return check_blocks(static_cast<S*>(nullptr));
+    return true;
+}
+
+template <class Space, class X>
+constexpr bool check_term() {
+    if constexpr (is_partition<Space>::value && requires { X::segment; })
+        (void)Space::template index_of<X::segment>();
+    return true;
+}
+}  // namespace detail
+
+template <class Space, class Likelihood, class... Extras>
+struct model {
+    static_assert(detail::is_partition<Space>::value,
+                  "model<Space, Likelihood, Extras…>: Space must be a partition<block<…>, …> (space/partition.hpp)");
+    static_assert(likelihood_policy<Likelihood>,
+                  "model<Space, Likelihood, Extras…>: Likelihood must be a likelihood policy such as "
+                  "bernoulli_likelihood or gaussian_likelihood (space/likelihoods.hpp)");
+    static_assert((term_policy<Extras> && ...),
+                  "model<Space, Likelihood, Extras…>: each extra must be a loss term (entropy_adversary<\"z\">, "
+                  "cross_entropy_adversary<\"z\">, …) or a flag (conditional_decoder)");
+
+    static_assert(detail::check_space<Space>());
+    static_assert((detail::check_term<Space, Extras>() && ...));
+
+    using space = Space;
+    static constexpr bool decoder_sees_labels = (std::same_as<Extras, conditional_decoder> || ...);
+
+    template <scalar T = float, backend B = cpu>
+    class instance;
+
+    /// A model of this structure for data of `data`'s layout, with networks from `nets`.
+    template <scalar T = float, backend B = cpu>
+    static instance<T, B> build(B, const data::example_layout& data, networks<T, B> nets,
+                                const model_options& options = {}, std::uint64_t seed = 0) {
+        return instance<T, B>(data, std::move(nets), options, seed);
+    }
+};
+
+template <class Space, class Likelihood, class... Extras>
+template <scalar T, backend B>
+class model<Space, Likelihood, Extras...>::instance {
+    template <class Blocks>
+    struct prior_tuple;
+    template <class... Bs>
+    struct prior_tuple<std::tuple<Bs...>> {
+        using type = std::tuple<typename Bs::prior::template impl<T, B>...>;
+    };
+
+public:
+    using var_type = var<T, B>;
+    using tensor_type = tensor<T, B>;
+    using labels_type = tensor<std::int32_t, B>;
+
+    instance(const data::example_layout& data, networks<T, B> nets, const model_options& options, std::uint64_t seed)
+        : data_(data),
+          options_(options),
+          label_outputs_(data.categorical() ? data.classes : data.label_width),
+          layout_(Space::layout(options.sizes(), label_outputs_)),
+          nets_(std::move(nets)),
+          gen_(seed),
+          likelihood_(likelihood_args{data.features(), options_}),
+          priors_(make_priors(std::make_index_sequence<Space::count>{})),
+          terms_(typename Extras::template impl<T, B>(term_args<T, B>{layout_, label_outputs_, data.categorical(),
+                                                                      nets_, options_, gen_})...) {
+        build_networks();
+        recon_weight_ = options_.weight_of("recon", 1.0);
+        for (const auto& s : layout_.segments) kl_weights_.push_back(options_.weight_of("kl." + s.name, 1.0));
+        options_.check_all_used("model");
+    }
+
+    instance(instance&&) noexcept = default;
+
+    const partition_layout& layout() const { return layout_; }
+    const data::example_layout& data_layout() const { return data_; }
+    const model_options& options() const { return options_; }
+    /// The generator of the reparameterised samples (its offset belongs in a checkpoint).
+    generator& rng() { return gen_; }
+    /// K: the label columns the model conditions on (classes of one categorical label, or binary labels).
+    std::int64_t label_outputs() const { return label_outputs_; }
+
+    /// The training losses of one batch: x [n, example shape…], y [n, label_width].
+    step_losses<T, B> losses(const tensor_type& x, const labels_type& y) {
+        forward_pass<T, B> f = forward(x, y, /*sample=*/true);
+        step_losses<T, B> out;
+        var_type out_x = decode_var(concat_samples(f), f.y);
+        const var_type nll = likelihood_.nll_elements(reshape(out_x, x.shape()), f.x);
+        const var_type per_example = options_.reconstruction() == reduction::sum ? sum_rows(nll) : mean_rows(nll);
+        out.add_main("recon", mean(per_example) * recon_weight_);
+        add_kl_terms(f, out, std::make_index_sequence<Space::count>{});
+        std::apply([&](auto&... t) { (t.add(f, out), ...); }, terms_);
+        return out;
+    }
+
+    /// Posterior means of every segment (no graph): name → [n, dim].
+    std::map<std::string, tensor_type> encode(const tensor_type& x, const labels_type& y) {
+        no_grad guard;
+        forward_pass<T, B> f = forward(x, y, /*sample=*/false);
+        std::map<std::string, tensor_type> out;
+        for (std::size_t i = 0; i < layout_.segments.size(); ++i) out[layout_.segments[i].name] = f.samples[i].value();
+        return out;
+    }
+    /// The whole latent of posterior means, [n, total], segments in partition order.
+    tensor_type encode_mean(const tensor_type& x, const labels_type& y) {
+        no_grad guard;
+        forward_pass<T, B> f = forward(x, y, false);
+        return concat_samples(f).value();
+    }
+    /// The decoder's mean for a latent [n, total] (and labels, where the decoder sees them).
+    tensor_type decode(const tensor_type& latent, const labels_type& y) {
+        no_grad guard;
+        const var_type out = decode_var(var_type(latent), labels_of(y));
+        return likelihood_.mean(reshape(out, example_batch_shape(latent.rows())));
+    }
+    /// decode(encode_mean(x, y), y).
+    tensor_type reconstruct(const tensor_type& x, const labels_type& y) { return decode(encode_mean(x, y), y); }
+
+    /// A latent [n, total] drawn from the priors given labels y [n, label_width]. requires: every block has a prior.
+    tensor_type sample_prior(const labels_type& y) {
+        no_grad guard;
+        const label_batch<T, B> lb = labels_of(y);
+        std::vector<var_type> parts;
+        sample_priors(lb, y.rows(), parts, std::make_index_sequence<Space::count>{});
+        return concat_features(std::span<const var_type>(parts)).value();
+    }
+    /// Conditional generation: decode(sample_prior(y)).
+    tensor_type generate(const labels_type& y) { return decode(sample_prior(y), y); }
+
+    /// Every parameter and buffer: the model's own, then each adversary's.
+    std::vector<parameter<T, B>*> parameters() {
+        std::vector<parameter<T, B>*> out;
+        for_each_parameter([&](parameter<T, B>& p) { out.push_back(&p); });
+        return out;
+    }
+    /// The trainable parameters of one group ("model", "adversary.z", …).
+    std::vector<parameter<T, B>*> parameters(const std::string& group) {
+        std::vector<parameter<T, B>*> out;
+        for_each_parameter([&](parameter<T, B>& p) {
+            if (p.trainable() && p.group() == group) out.push_back(&p);
+        });
+        return out;
+    }
+    /// The parameter groups, "model" first, in a stable order.
+    std::vector<std::string> groups() {
+        std::vector<std::string> out{model_group};
+        for_each_parameter([&](parameter<T, B>& p) {
+            if (!p.trainable()) return;
+            for (const auto& g : out)
+                if (g == p.group()) return;
+            out.push_back(p.group());
+        });
+        return out;
+    }
+    void for_each_parameter(const std::function<void(parameter<T, B>&)>& f) {
+        for_each_module([&](nn::module<T, B>& m) { m.for_each_parameter(f); });
+        likelihood_.for_each_parameter(f);
+        std::apply([&](auto&... p) { (p.for_each_parameter(f), ...); }, priors_);
+    }
+    void for_each_module(const std::function<void(nn::module<T, B>&)>& f) {
+        for (auto& t : trunks_) f(*t);
+        for (auto& h : heads_) f(*h);
+        f(*decoder_);
+        std::apply([&](auto&... t) { (t.for_each_module(f), ...); }, terms_);
+    }
+    /// Training mode (batch statistics, dropout) or evaluation mode, for every network.
+    void set_training(bool on) {
+        for_each_module([&](nn::module<T, B>& m) { m.set_training(on); });
+    }
+
+    /// The prior policy object of segment `Name` (switch_prior's μ_on, a learned prior's parameters).
+    template <fixed_string Name>
+    auto& prior() {
+        return std::get<Space::template index_of<Name>()>(priors_);
+    }
+    /// The term object of type Extra<T, B> (an adversary, to probe it).
+    template <class Term>
+    auto& term() {
+        return std::get<typename Term::template impl<T, B>>(terms_);
+    }
+
+private:
+    template <std::size_t... I>
+    auto make_priors(std::index_sequence<I...>) {
+        return typename prior_tuple<typename Space::blocks>::type(
+            prior_args{layout_.segments[I], label_outputs_, options_, gen_}...);
+    }
+
+    void build_networks() {
+        const std::int64_t width = nets_.trunk_width(data_.shape);
+        const std::size_t trunks = options_.shared_trunk() ? 1 : layout_.segments.size();
+        for (std::size_t i = 0; i < trunks; ++i) {
+            const std::string name = trunks == 1 ? "trunk" : "trunk." + layout_.segments[i].name;
+            trunks_.push_back(named(nets_.make({net_role::trunk, name, data_.shape, {width}}, gen_), name));
+        }
+        build_heads(width, std::make_index_sequence<Space::count>{});
+        const std::int64_t decoder_in = layout_.total + (decoder_sees_labels ? label_outputs_ : 0);
+        decoder_ = named(nets_.make({net_role::decoder, "decoder", {decoder_in}, data_.shape}, gen_), "decoder");
+    }
+    template <std::size_t... I>
+    void build_heads(std::int64_t width, std::index_sequence<I...>) {
+        (build_head<std::tuple_element_t<I, typename Space::blocks>>(layout_.segments[I], width), ...);
+    }
+    template <class Block>
+    void build_head(const segment& s, std::int64_t width) {
+        using post = typename Block::posterior;
+        const std::int64_t in = width + (post::condition::sees_labels ? label_outputs_ : 0);
+        const std::string name = "head." + s.name;
+        heads_.push_back(named(nets_.make({net_role::head, name, {in}, {post::params_per_dim * s.dim}}, gen_), name));
+    }
+    static std::unique_ptr<nn::module<T, B>> named(std::unique_ptr<nn::module<T, B>> m, const std::string& name) {
+        LATENT_CHECK(m != nullptr, config_error, "model: the network factory returned no network for \"", name, "\"");
+        m->prefix_names(name + ".");
+        m->set_group(model_group);
+        return m;
+    }
+
+    label_batch<T, B> labels_of(const labels_type& y) const {
+        LATENT_CHECK(y.shape().rank() == 2 && y.cols() == data_.label_width, shape_error, "model: labels ", y.shape(),
+                     " should be [n, ", data_.label_width, "]");
+        label_batch<T, B> out;
+        out.raw = y;
+        if (data_.categorical()) {
+            out.classes = y.reshape({y.rows()});
+            out.as_float = var_type(one_hot<T, B>(out.classes, static_cast<int>(data_.classes)));
+        } else {
+            out.as_float = var_type(y.template as<T>());
+        }
+        return out;
+    }
+
+    latent::shape example_batch_shape(std::int64_t n) const {
+        std::vector<std::int64_t> dims{n};
+        dims.insert(dims.end(), data_.shape.begin(), data_.shape.end());
+        return latent::shape::from_range(dims.begin(), dims.end());
+    }
+
+    forward_pass<T, B> forward(const tensor_type& x, const labels_type& y, bool sample) {
+        LATENT_CHECK(x.shape() == example_batch_shape(x.shape()[0]), shape_error, "model: inputs ", x.shape(),
+                     " do not match the examples' shape");
+        LATENT_CHECK(y.rows() == x.shape()[0], shape_error, "model: ", x.shape()[0], " inputs but ", y.rows(),
+                     " label rows");
+        forward_pass<T, B> f;
+        f.layout = &layout_;
+        f.x = var_type(x);
+        f.y = labels_of(y);
+        f.categorical = data_.categorical();
+        f.batch = x.shape()[0];
+        std::vector<var_type> features;
+        for (auto& t : trunks_) features.push_back((*t)(f.x));
+        encode_blocks(f, features, sample, std::make_index_sequence<Space::count>{});
+        return f;
+    }
+    template <std::size_t... I>
+    void encode_blocks(forward_pass<T, B>& f, const std::vector<var_type>& features, bool sample,
+                       std::index_sequence<I...>) {
+        f.samples.resize(Space::count);
+        posteriors_ = std::tuple<decltype(posterior_of<I>(f, features))...>{posterior_of<I>(f, features)...};
+        ((f.samples[I] = sample ? draw(std::get<I>(posteriors_)) : std::get<I>(posteriors_).mean()), ...);
+    }
+    template <std::size_t I>
+    auto posterior_of(const forward_pass<T, B>& f, const std::vector<var_type>& features) {
+        using block_t = std::tuple_element_t<I, typename Space::blocks>;
+        using post = typename block_t::posterior;
+        const var_type& h = features[features.size() == 1 ? 0 : I];
+        const var_type in = post::condition::sees_labels ? concat_features({h, f.y.as_float}) : h;
+        return post::template make<T, B>((*heads_[I])(in), layout_.segments[I].dim);
+    }
+    template <class D>
+    var_type draw(const D& q) {
+        if constexpr (requires { q.rsample(gen_); }) return q.rsample(gen_);
+        else return q.mean();
+    }
+
+    template <std::size_t... I>
+    void add_kl_terms(const forward_pass<T, B>& f, step_losses<T, B>& out, std::index_sequence<I...>) {
+        (add_kl<I>(f, out), ...);
+    }
+    template <std::size_t I>
+    void add_kl(const forward_pass<T, B>& f, step_losses<T, B>& out) {
+        using block_t = std::tuple_element_t<I, typename Space::blocks>;
+        using prior_impl = std::tuple_element_t<I, typename prior_tuple<typename Space::blocks>::type>;
+        if constexpr (block_t::posterior::stochastic && distribution_prior<prior_impl, T, B>) {
+            const auto& q = std::get<I>(posteriors_);
+            const auto p = std::get<I>(priors_).distribution(f.y.as_float, f.batch);
+            var_type kl;
+            if constexpr (std::same_as<typename block_t::prior, standard_normal>) kl = dist::kl_standard_normal(q);
+            else if constexpr (requires { dist::kl(q, p); }) kl = dist::kl(q, p);
+            else kl = dist::kl_monte_carlo(q, p, gen_);
+            out.add_main("kl." + layout_.segments[I].name, mean(kl) * kl_weights_[I]);
+        }
+    }
+
+    template <std::size_t... I>
+    void sample_priors(const label_batch<T, B>& y, std::int64_t n, std::vector<var_type>& parts,
+                       std::index_sequence<I...>) {
+        (sample_prior_of<I>(y, n, parts), ...);
+    }
+    template <std::size_t I>
+    void sample_prior_of(const label_batch<T, B>& y, std::int64_t n, std::vector<var_type>& parts) {
+        using prior_impl = std::tuple_element_t<I, typename prior_tuple<typename Space::blocks>::type>;
+        if constexpr (distribution_prior<prior_impl, T, B>) {
+            const auto p = std::get<I>(priors_).distribution(y.as_float, n);
+            // A prior given as [1, dim] is drawn once per example.
+            const auto loc = p.loc.rows() == n ? p.loc : var_type(tensor_type::zeros({n, layout_.segments[I].dim})) + p.loc;
+            const auto scale =
+                p.scale.rows() == n ? p.scale : var_type(tensor_type::zeros({n, layout_.segments[I].dim})) + p.scale;
+            parts.push_back(var_type(dist::normal<T, B>{loc, scale}.sample(gen_)));
+        } else {
+            throw config_error(detail::concat("sample_prior: segment \"", layout_.segments[I].name,
+                                              "\" has no prior to sample from; give its values instead"));
+        }
+    }
+
+    var_type concat_samples(const forward_pass<T, B>& f) const {
+        return f.samples.size() == 1 ? f.samples[0] : concat_features(std::span<const var_type>(f.samples));
+    }
+    var_type decode_var(const var_type& latent, const label_batch<T, B>& y) {
+        LATENT_CHECK(latent.cols() == layout_.total, shape_error, "model: latent ", latent.shape(), " should have ",
+                     layout_.total, " columns");
+        if constexpr (decoder_sees_labels) return (*decoder_)(concat_features({latent, y.as_float}));
+        else return (*decoder_)(latent);
+    }
+
+    template <std::size_t... I>
+    static auto posterior_types(std::index_sequence<I...>)
+        -> std::tuple<decltype(std::tuple_element_t<I, typename Space::blocks>::posterior::template make<T, B>(
+            std::declval<var_type>(), std::int64_t{}))...>;
+
+    data::example_layout data_;
+    model_options options_;
+    std::int64_t label_outputs_;
+    partition_layout layout_;
+    networks<T, B> nets_;
+    generator gen_;
+    typename Likelihood::template impl<T, B> likelihood_;
+    typename prior_tuple<typename Space::blocks>::type priors_;
+    std::tuple<typename Extras::template impl<T, B>...> terms_;
+    std::vector<std::unique_ptr<nn::module<T, B>>> trunks_, heads_;
+    std::unique_ptr<nn::module<T, B>> decoder_;
+    decltype(posterior_types(std::make_index_sequence<Space::count>{})) posteriors_;
+    double recon_weight_ = 1.0;
+    std::vector<double> kl_weights_;
+};
+
+}  // namespace latent

@@ -1,0 +1,108 @@
+// latent/objectives/term.hpp: what a loss term sees and where it puts its losses.
+//
+// The model runs the encoder and decoder once per batch (a `forward_pass`),
+// then hands it to every term. A term adds weighted pieces to the main loss
+// (what the model's optimizer minimises: encoder, decoder, priors) and may
+// add a loss of its own parameter group (an adversary's), which the trainer
+// minimises with that group's optimizer. A term's own loss must reach only
+// its own group: it reads the latents detached.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "latent/autograd/ops/reduce.hpp"
+#include "latent/core/rng.hpp"
+#include "latent/models/options.hpp"
+#include "latent/nn/module.hpp"
+#include "latent/space/partition.hpp"
+
+namespace latent {
+
+/// What the networks of a model are asked for.
+enum class net_role { trunk, head, decoder, adversary };
+
+/// One network the model needs: its role, name (also its parameters' prefix), input and output.
+struct net_request {
+    net_role role;
+    std::string name;                    // "trunk", "head.z", "decoder", "adversary.z"
+    std::vector<std::int64_t> in_shape;  // trunk: the example's shape; otherwise {features}
+    std::vector<std::int64_t> out_shape; // decoder: the example's shape; otherwise {width}
+};
+
+/// Builds the networks of a model: the width a trunk produces for an example
+/// shape, and any requested network. See models/networks.hpp for MLP and conv factories.
+template <scalar T, backend B>
+struct networks {
+    std::function<std::int64_t(const std::vector<std::int64_t>& example_shape)> trunk_width;
+    std::function<std::unique_ptr<nn::module<T, B>>(const net_request&, generator&)> make;
+};
+
+/// The labels of a batch as the model uses them.
+template <scalar T, backend B>
+struct label_batch {
+    tensor<std::int32_t, B> raw;  // [n, L] as the dataset gives them
+    var<T, B> as_float;           // [n, K]: the L 0/1 labels, or the class one-hot (K = classes)
+    tensor<std::int32_t, B> classes;  // [n] class indices (categorical only)
+};
+
+/// One batch through encoder and decoder: every segment's sample, and the labels.
+template <scalar T, backend B>
+struct forward_pass {
+    const partition_layout* layout = nullptr;
+    var<T, B> x;
+    label_batch<T, B> y;
+    bool categorical = false;
+    std::vector<var<T, B>> samples;  // per segment, in partition order
+    std::int64_t batch = 0;
+
+    const var<T, B>& sample(std::string_view name) const {
+        for (std::size_t i = 0; i < layout->segments.size(); ++i)
+            if (layout->segments[i].name == name) return samples[i];
+        throw config_error(detail::concat("forward pass: no segment \"", name, "\""));
+    }
+};
+
+/// The losses of one batch.
+template <scalar T, backend B>
+struct step_losses {
+    struct group_loss {
+        std::string group;  // the parameter group its optimizer updates
+        var<T, B> loss;
+    };
+    var<T, B> main;                   // minimised by the model's optimizer (group "model")
+    bool has_main = false;
+    std::vector<group_loss> others;   // one per adversary, each on its own group
+    std::vector<std::pair<std::string, double>> terms;  // every weighted piece's batch mean, for logs and NaN checks
+
+    void add_main(const std::string& name, const var<T, B>& piece) {
+        main = has_main ? main + piece : piece;
+        has_main = true;
+        terms.emplace_back(name, static_cast<double>(piece.item()));
+    }
+    void add_group(const std::string& group, const std::string& name, const var<T, B>& loss) {
+        others.push_back({group, loss});
+        terms.emplace_back(name, static_cast<double>(loss.item()));
+    }
+};
+
+/// What a term is built from.
+template <scalar T, backend B>
+struct term_args {
+    const partition_layout& layout;
+    std::int64_t label_outputs;  // K: classes for one categorical label, or the number of binary labels
+    bool categorical;
+    const networks<T, B>& nets;
+    const model_options& options;
+    generator& gen;
+};
+
+/// The parameter group of every model parameter that is not an adversary's.
+inline constexpr const char* model_group = "model";
+
+}  // namespace latent

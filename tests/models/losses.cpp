@@ -1,0 +1,199 @@
+// Every loss term of the composed models against values worked out in this file, by plain
+// loops in double, on tiny networks whose weights are fixed (MODELS.md §1–4).
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "latent/models/cond_vae.hpp"
+#include "latent/models/csvae.hpp"
+#include "latent/models/vae.hpp"
+#include "latent/nn/activations.hpp"
+#include "latent/nn/linear.hpp"
+#include "latent/tensor/random.hpp"
+
+using namespace latent;
+using vec = std::vector<double>;
+
+namespace {
+
+/// Networks of single linear layers (no hidden layer), so that the test can redo them by hand.
+networks<double, cpu> linear_networks() {
+    networks<double, cpu> n;
+    n.trunk_width = [](const std::vector<std::int64_t>& shape) {
+        std::int64_t f = 1;
+        for (auto d : shape) f *= d;
+        return f;
+    };
+    n.make = [](const net_request& r, generator& gen) -> std::unique_ptr<nn::module<double, cpu>> {
+        std::int64_t in = 1, out = 1;
+        for (auto d : r.in_shape) in *= d;
+        for (auto d : r.out_shape) out *= d;
+        if (r.role == net_role::trunk) return std::make_unique<nn::flatten<double, cpu>>();
+        return std::make_unique<nn::linear<double, cpu>>(in, out, gen);
+    };
+    return n;
+}
+
+/// Sets every parameter to fixed values, 0.1·(k + 1)·(−1)^(k + p) for element k of parameter p,
+/// and returns them by name (row-major, PyTorch's [out, in] for weights).
+template <class M>
+std::map<std::string, vec> fix_weights(M& m) {
+    std::map<std::string, vec> out;
+    int p = 0;
+    for (auto* param : m.parameters()) {
+        vec v(static_cast<std::size_t>(param->numel()));
+        for (std::size_t k = 0; k < v.size(); ++k) v[k] = 0.1 * double(k + 1) * (((k + p) % 2) ? -1.0 : 1.0) / double(1 + p % 3);
+        param->value().copy_(tensor<double, cpu>::from_host(param->shape(), v));
+        out[param->name()] = v;
+        ++p;
+    }
+    return out;
+}
+
+/// y = W x + b for one example.
+vec affine(const vec& w, const vec& b, const vec& x) {
+    vec y(b);
+    for (std::size_t o = 0; o < b.size(); ++o)
+        for (std::size_t i = 0; i < x.size(); ++i) y[o] += w[o * x.size() + i] * x[i];
+    return y;
+}
+double softplus(double v) { return v > 0 ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v)); }
+double scale_of(double raw) { return std::max(softplus(raw), 1e-3); }
+double sigmoid(double v) { return 1 / (1 + std::exp(-v)); }
+double kl_normal(double mq, double sq, double mp, double sp) {
+    return std::log(sp / sq) + (sq * sq + (mq - mp) * (mq - mp)) / (2 * sp * sp) - 0.5;
+}
+double term(const step_losses<double, cpu>& l, const std::string& name) {
+    for (const auto& [n, v] : l.terms)
+        if (n == name) return v;
+    FAIL("no term " << name);
+    return 0;
+}
+/// The standard normals the model will draw: `count` blocks of n values, in order.
+std::vector<vec> normals(generator gen, std::int64_t n, int count) {
+    std::vector<vec> out;
+    for (int c = 0; c < count; ++c) {
+        auto t = tensor<double, cpu>::zeros({n, 1});
+        normal_(t, gen);
+        out.push_back(t.to_vector());
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("losses: CSVAE's M1 and M2 term by term (element-mean squared error, switch prior, entropy adversary)") {
+    const data::example_layout points{{2}, 1, 2, {"half"}};
+    auto m = csvae<squared_error_likelihood>::build(
+        cpu{}, points, linear_networks(),
+        csvae_paper_weights(model_options{}.size("z", 1).size("w", 1).reconstruction(reduction::mean)), 3);
+    const auto w = fix_weights(m);
+    const vec xs{0.5, -1.0, 2.0, 0.25};
+    const std::vector<std::int32_t> ys{1, 0};
+    const auto eps = normals(m.rng(), 2, 2);
+    const auto l = m.losses(tensor<double, cpu>::from_host({2, 2}, xs), tensor<std::int32_t, cpu>::from_host({2, 1}, ys));
+
+    double recon = 0, kl_z = 0, kl_w = 0, entropy = 0, adversary = 0;
+    for (std::size_t i = 0; i < 2; ++i) {
+        const vec x{xs[2 * i], xs[2 * i + 1]};
+        const double y = ys[i];
+        const vec qz = affine(w.at("head.z.weight"), w.at("head.z.bias"), x);
+        const vec qw = affine(w.at("head.w.weight"), w.at("head.w.bias"), {x[0], x[1], y});
+        const double z = qz[0] + scale_of(qz[1]) * eps[0][i], wv = qw[0] + scale_of(qw[1]) * eps[1][i];
+        const vec out = affine(w.at("decoder.weight"), w.at("decoder.bias"), {z, wv});
+        recon += ((x[0] - out[0]) * (x[0] - out[0]) + (x[1] - out[1]) * (x[1] - out[1])) / 2;
+        kl_z += kl_normal(qz[0], scale_of(qz[1]), 0, 1);
+        kl_w += y == 1 ? kl_normal(qw[0], scale_of(qw[1]), 3, 1) : kl_normal(qw[0], scale_of(qw[1]), 0, 0.1);
+        const double a = affine(w.at("adversary.z.weight"), w.at("adversary.z.bias"), {z})[0], p = sigmoid(a);
+        entropy += -p * std::log(p) - (1 - p) * std::log(1 - p);
+        adversary += softplus(a) - a * y;
+    }
+    CHECK(term(l, "recon") == doctest::Approx(20 * recon / 2).epsilon(1e-12));
+    CHECK(term(l, "kl.z") == doctest::Approx(0.2 * kl_z / 2).epsilon(1e-12));
+    CHECK(term(l, "kl.w") == doctest::Approx(1.0 * kl_w / 2).epsilon(1e-12));
+    CHECK(term(l, "entropy.z") == doctest::Approx(-10 * entropy / 2).epsilon(1e-12));
+    CHECK(term(l, "adversary.z") == doctest::Approx(adversary / 2).epsilon(1e-12));
+    CHECK(l.main.item() == doctest::Approx((20 * recon + 0.2 * kl_z + kl_w - 10 * entropy) / 2).epsilon(1e-12));
+    REQUIRE(l.others.size() == 1);
+    CHECK(l.others[0].group == "adversary.z");
+}
+
+TEST_CASE("losses: CondVAE-info with a categorical label (one-hot conditioning, summed Bernoulli, CE adversary)") {
+    const data::example_layout images{{1, 1, 2}, 1, 3, {"class"}};
+    auto m = cond_vae_info<>::build(cpu{}, images, linear_networks(),
+                                    model_options{}.size("z", 1).weight("ce.z", 0.5).weight("adversary.z", 2), 9);
+    const auto w = fix_weights(m);
+    const vec xs{0.2, 0.9, 1.0, 0.0};
+    const std::vector<std::int32_t> ys{2, 0};
+    const auto eps = normals(m.rng(), 2, 1);
+    const auto l = m.losses(tensor<double, cpu>::from_host({2, 1, 1, 2}, xs), tensor<std::int32_t, cpu>::from_host({2, 1}, ys));
+
+    double recon = 0, kl = 0, ce = 0;
+    for (std::size_t i = 0; i < 2; ++i) {
+        const vec x{xs[2 * i], xs[2 * i + 1]};
+        vec onehot(3, 0.0);
+        onehot[static_cast<std::size_t>(ys[i])] = 1;
+        const vec q = affine(w.at("head.z.weight"), w.at("head.z.bias"), x);  // q(z|x): no labels
+        const double z = q[0] + scale_of(q[1]) * eps[0][i];
+        const vec logits = affine(w.at("decoder.weight"), w.at("decoder.bias"), {z, onehot[0], onehot[1], onehot[2]});
+        for (int j = 0; j < 2; ++j) recon += softplus(logits[j]) - logits[j] * x[j];
+        kl += kl_normal(q[0], scale_of(q[1]), 0, 1);
+        const vec a = affine(w.at("adversary.z.weight"), w.at("adversary.z.bias"), {z});
+        const double lse = std::log(std::exp(a[0]) + std::exp(a[1]) + std::exp(a[2]));
+        ce += lse - a[static_cast<std::size_t>(ys[i])];
+    }
+    CHECK(term(l, "recon") == doctest::Approx(recon / 2).epsilon(1e-12));
+    CHECK(term(l, "kl.z") == doctest::Approx(kl / 2).epsilon(1e-12));
+    CHECK(term(l, "ce.z") == doctest::Approx(-0.5 * ce / 2).epsilon(1e-12));
+    CHECK(term(l, "adversary.z") == doctest::Approx(2 * ce / 2).epsilon(1e-12));
+}
+
+TEST_CASE("losses: β-VAE's KL weight and the decoder's Bernoulli mean") {
+    const data::example_layout flat{{3}, 1, 2, {}};
+    auto m = beta_vae<>::build(cpu{}, flat, linear_networks(), model_options{}.size("z", 2).weight("kl.z", 4), 1);
+    const auto w = fix_weights(m);
+    const vec xs{0.0, 0.5, 1.0};
+    const auto eps = normals(m.rng(), 1, 2);  // one [1, 2] draw is the same numbers as two [1, 1] draws
+    const auto l = m.losses(tensor<double, cpu>::from_host({1, 3}, xs), tensor<std::int32_t, cpu>::from_host({1, 1}, {0}));
+    const vec q = affine(w.at("head.z.weight"), w.at("head.z.bias"), xs);
+    const double kl = kl_normal(q[0], scale_of(q[2]), 0, 1) + kl_normal(q[1], scale_of(q[3]), 0, 1);
+    CHECK(term(l, "kl.z") == doctest::Approx(4 * kl).epsilon(1e-12));
+    const vec z{q[0] + scale_of(q[2]) * eps[0][0], q[1] + scale_of(q[3]) * eps[1][0]};
+    const vec logits = affine(w.at("decoder.weight"), w.at("decoder.bias"), z);
+    double recon = 0;
+    for (int j = 0; j < 3; ++j) recon += softplus(logits[j]) - logits[j] * xs[j];
+    CHECK(term(l, "recon") == doctest::Approx(recon).epsilon(1e-12));
+    // decode() gives the Bernoulli mean of the decoder at the posterior mean.
+    const vec mean_logits = affine(w.at("decoder.weight"), w.at("decoder.bias"), {q[0], q[1]});
+    const auto rec = m.reconstruct(tensor<double, cpu>::from_host({1, 3}, xs), tensor<std::int32_t, cpu>::from_host({1, 1}, {0}));
+    for (int j = 0; j < 3; ++j) CHECK(rec.to_vector()[j] == doctest::Approx(sigmoid(mean_logits[j])).epsilon(1e-12));
+}
+
+TEST_CASE("losses: the likelihoods' negative log-likelihoods per element") {
+    const model_options o = model_options{}.set("likelihood.sigma", 0.5).set("likelihood.scale", 2.0);
+    const likelihood_args a{2, o};
+    const var<double, cpu> out(tensor<double, cpu>::from_host({1, 2}, {0.3, -1.0}));
+    const var<double, cpu> x(tensor<double, cpu>::from_host({1, 2}, {1.0, 0.5}));
+    const double pi = 3.14159265358979323846;
+    const auto g = gaussian_likelihood::impl<double, cpu>(a).nll_elements(out, x).value().to_vector();
+    CHECK(g[0] == doctest::Approx(0.5 * (0.7 / 0.5) * (0.7 / 0.5) + std::log(0.5) + 0.5 * std::log(2 * pi)));
+    const auto lap = laplace_likelihood::impl<double, cpu>(a).nll_elements(out, x).value().to_vector();
+    CHECK(lap[1] == doctest::Approx(1.5 / 2 + std::log(4.0)));
+    const auto se = squared_error_likelihood::impl<double, cpu>(a).nll_elements(out, x).value().to_vector();
+    CHECK(se[1] == doctest::Approx(2.25));
+    const auto learned = gaussian_learned_sigma_likelihood::impl<double, cpu>(a).nll_elements(out, x).value().to_vector();
+    CHECK(learned[0] == doctest::Approx(g[0]));  // starts at σ = likelihood.sigma
+    const auto bern = bernoulli_likelihood::impl<double, cpu>(a).nll_elements(out, x).value().to_vector();
+    CHECK(bern[0] == doctest::Approx(softplus(0.3) - 0.3));
+}
+
+TEST_CASE("losses: a setting that no policy reads is refused by name") {
+    const data::example_layout flat{{3}, 1, 2, {}};
+    CHECK_THROWS_WITH_AS(vae<>::build(cpu{}, flat, linear_networks(), model_options{}.size("z", 2).weight("kl.w", 2)),
+                         doctest::Contains("\"weight.kl.w\""), config_error);
+    CHECK_THROWS_WITH_AS(vae<>::build(cpu{}, flat, linear_networks(), model_options{}),
+                         doctest::Contains("set it with size(\"z\", n)"), config_error);
+}
