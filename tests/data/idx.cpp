@@ -2,6 +2,8 @@
 
 #include <latent/data/idx.hpp>
 
+#include <malloc.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -138,4 +140,74 @@ TEST_CASE("idx: the real Fashion-MNIST test split") {
     for (auto y : labels) ++counts[static_cast<std::size_t>(y)];
     for (int c : counts) CHECK(c == 1000);  // the test split is balanced
     CHECK(labels[0] == 9);                  // its first image is an ankle boot
+}
+
+TEST_CASE("idx: load_idx_dataset holds the bytes and reads what load_idx_images gives") {
+    scratch s;
+    write_gzip(s.dir / "img.idx.gz", idx_bytes({3, 2, 3}, {0, 1, 2, 3, 4, 5, 128, 129, 130, 131, 132, 133, 250, 251,
+                                                           252, 253, 254, 255}));
+    write_plain(s.dir / "lab.idx", idx_bytes({3}, {4, 0, 9}));
+    const auto d = data::load_idx_dataset(s.dir / "img.idx.gz", s.dir / "lab.idx");
+    static_assert(data::source<decltype(d)>);
+    CHECK(d.size() == 3);
+    CHECK(d.layout().shape == std::vector<std::int64_t>{1, 2, 3});
+    CHECK(d.layout().label_width == 1);
+    CHECK(d.layout().classes == 10);
+    CHECK(d.layout().label_names == std::vector<std::string>{"class"});
+    CHECK(d.labels() == std::vector<std::int32_t>{4, 0, 9});
+    const auto ref = data::load_idx_images(s.dir / "img.idx.gz", s.dir / "lab.idx");
+    const auto pixels = ref.images.to_vector();
+    for (std::int64_t i = 0; i < 3; ++i) {
+        float x[6];
+        std::int32_t y = -1;
+        d.read(i, x, &y);
+        CHECK(y == ref.labels.to_vector()[std::size_t(i)]);
+        for (int k = 0; k < 6; ++k) {
+            CHECK(x[k] == pixels[std::size_t(i * 6 + k)]);  // bit for bit
+            // and each is its byte over 255, to the float's rounding
+            const int byte = (i == 0 ? 0 : i == 1 ? 128 : 250) + k;
+            CHECK(x[k] == doctest::Approx(byte / 255.0).epsilon(1e-7));
+        }
+    }
+    // the same checks as the tensor loader, through the shared reader
+    write_plain(s.dir / "lab2.idx", idx_bytes({2}, {1, 1}));
+    write_plain(s.dir / "lab_bad.idx", idx_bytes({3}, {1, 10, 1}));
+    CHECK_THROWS_AS(data::load_idx_dataset(s.dir / "img.idx.gz", s.dir / "lab2.idx"), io_error);
+    CHECK_THROWS_AS(data::load_idx_dataset(s.dir / "img.idx.gz", s.dir / "lab_bad.idx"), io_error);
+    CHECK_THROWS_AS(data::load_idx_dataset(s.dir / "lab.idx", s.dir / "lab.idx"), io_error);  // rank 1 images
+    CHECK_NOTHROW(data::load_idx_dataset(s.dir / "img.idx.gz", s.dir / "lab_bad.idx", 11));
+    CHECK_THROWS_AS(data::load_idx_dataset(s.dir / "img.idx.gz", s.dir / "lab.idx", 0), config_error);
+}
+
+TEST_CASE("idx: fashion_mnist as bytes matches load_fashion_mnist and holds a byte per pixel") {
+    if (!fs::exists(data::fashion_mnist_default_dir / "t10k-images-idx3-ubyte.gz")) {
+        MESSAGE("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist); skipped");
+        return;
+    }
+#if !defined(__SANITIZE_ADDRESS__)
+    // What the loaded set keeps on the heap, by glibc's count (sanitizers replace malloc: skipped there).
+    const std::size_t before = mallinfo2().uordblks + mallinfo2().hblkhd;
+#endif
+    const auto test = data::fashion_mnist(data::split::test);
+#if !defined(__SANITIZE_ADDRESS__)
+    const std::size_t held = mallinfo2().uordblks + mallinfo2().hblkhd - before;
+    // 10 000 × 784 bytes of pixels and 10 000 int32 labels; as floats the pixels alone would be 31.4 MB.
+    CHECK(held >= 10000u * 784u);
+    CHECK(held < 10000u * 784u + 10000u * 4u + 100000u);
+#endif
+    CHECK(test.size() == 10000);
+    CHECK(test.layout().shape == std::vector<std::int64_t>{1, 28, 28});
+    CHECK(test.layout().classes == 10);
+    const auto ref = data::load_fashion_mnist(data::split::test);
+    const auto pixels = ref.images.to_vector();
+    const auto labels = ref.labels.to_vector();
+    CHECK(test.labels() == labels);
+    std::vector<float> x(784);
+    std::size_t mismatches = 0;
+    for (std::int64_t i = 0; i < 10000; ++i) {
+        std::int32_t y;
+        test.read(i, x.data(), &y);
+        for (std::size_t k = 0; k < 784; ++k) mismatches += x[k] != pixels[std::size_t(i) * 784 + k];
+    }
+    CHECK(mismatches == 0);
 }

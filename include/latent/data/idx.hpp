@@ -8,6 +8,10 @@
 // data bytes (short or long files are errors). The header cannot make the
 // reader allocate more than the data actually present. Errors are io_error
 // naming the file.
+//
+// Two ways to hold a labelled image set: `labeled_images` (float tensors, for
+// small sets and tests) and `load_idx_dataset`/`fashion_mnist` (a data::in_memory
+// keeping the bytes, a quarter of the memory, converted per example when read).
 #pragma once
 
 #include <zlib.h>
@@ -21,6 +25,7 @@
 #include <vector>
 
 #include "latent/core/error.hpp"
+#include "latent/data/dataset.hpp"
 #include "latent/tensor/tensor.hpp"
 
 namespace latent::data {
@@ -69,11 +74,16 @@ inline idx_array read_idx(const std::filesystem::path& path) {
         LATENT_CHECK(total <= idx_max_bytes, io_error, name, ": extents claim more than ", idx_max_bytes, " bytes");
         out.dims.push_back(static_cast<std::int64_t>(extent));
     }
-    // Grow with the data actually read, so a lying header cannot force a huge allocation.
+    // Grow with the data actually read, so a lying header cannot force a huge allocation
+    // (at most twice what is there), doubling but never past `total`, so that a held data
+    // set's capacity is its size (the default doubling would leave up to half of it unused).
     constexpr std::size_t chunk = std::size_t{1} << 20;
     while (out.values.size() < total) {
         const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk, total - out.values.size()));
         const std::size_t at = out.values.size();
+        if (out.values.capacity() < at + want)
+            out.values.reserve(static_cast<std::size_t>(
+                std::min<std::uint64_t>(total, std::max<std::uint64_t>(2 * out.values.capacity(), at + want))));
         out.values.resize(at + want);
         const int got = gzread(file.get(), out.values.data() + at, static_cast<unsigned>(want));
         LATENT_CHECK(got >= 0, io_error, name, ": read error (corrupt gzip stream?)");
@@ -100,28 +110,55 @@ struct labeled_images {
     std::int64_t size() const { return labels.numel(); }
 };
 
+namespace detail {
+/// An image file and its label file, read and checked against each other.
+struct idx_pair {
+    idx_array images, labels;
+};
+inline idx_pair read_idx_pair(const std::filesystem::path& images_path, const std::filesystem::path& labels_path,
+                              int classes) {
+    LATENT_CHECK(classes >= 1 && classes <= 256, config_error, "load_idx: classes ", classes,
+                 " outside [1, 256] (labels are bytes)");
+    idx_pair p{read_idx(images_path), read_idx(labels_path)};
+    LATENT_CHECK(p.images.dims.size() == 3, io_error, images_path.string(), ": expected [N, H, W] images, got rank ",
+                 p.images.dims.size());
+    LATENT_CHECK(p.labels.dims.size() == 1, io_error, labels_path.string(), ": expected [N] labels, got rank ",
+                 p.labels.dims.size());
+    LATENT_CHECK(p.images.dims[0] == p.labels.dims[0], io_error, images_path.string(), " holds ", p.images.dims[0],
+                 " images but ", labels_path.string(), " holds ", p.labels.dims[0], " labels");
+    for (std::size_t i = 0; i < p.labels.values.size(); ++i)
+        LATENT_CHECK(p.labels.values[i] < classes, io_error, labels_path.string(), ": label ", int(p.labels.values[i]),
+                     " at index ", i, " is not below ", classes);
+    return p;
+}
+}  // namespace detail
+
 /// Reads an image file ([N, H, W] bytes) and its label file ([N] bytes), checking that they agree.
 template <backend B = cpu>
 labeled_images<B> load_idx_images(const std::filesystem::path& images_path, const std::filesystem::path& labels_path,
                                   int classes = 10) {
-    const idx_array images = read_idx(images_path), labels = read_idx(labels_path);
-    LATENT_CHECK(images.dims.size() == 3, io_error, images_path.string(), ": expected [N, H, W] images, got rank ",
-                 images.dims.size());
-    LATENT_CHECK(labels.dims.size() == 1, io_error, labels_path.string(), ": expected [N] labels, got rank ",
-                 labels.dims.size());
-    LATENT_CHECK(images.dims[0] == labels.dims[0], io_error, images_path.string(), " holds ", images.dims[0],
-                 " images but ", labels_path.string(), " holds ", labels.dims[0], " labels");
-    std::vector<float> pixels(images.values.size());
-    for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<float>(images.values[i]) / 255.0f;
-    std::vector<std::int32_t> ys(labels.values.size());
-    for (std::size_t i = 0; i < ys.size(); ++i) {
-        LATENT_CHECK(labels.values[i] < classes, io_error, labels_path.string(), ": label ", int(labels.values[i]),
-                     " at index ", i, " is not below ", classes);
-        ys[i] = labels.values[i];
-    }
-    const std::int64_t n = images.dims[0];
-    return {tensor<float, B>::from_host({n, 1, images.dims[1], images.dims[2]}, pixels),
+    const detail::idx_pair p = detail::read_idx_pair(images_path, labels_path, classes);
+    std::vector<float> pixels(p.images.values.size());
+    // Scaled as data::in_memory scales bytes (× 1/255, not ÷ 255: they differ in the last bit for
+    // half the bytes), so that both ways of loading a file give identical pixels.
+    for (std::size_t i = 0; i < pixels.size(); ++i)
+        pixels[i] = static_cast<float>(p.images.values[i]) * (1.0f / 255.0f);
+    const std::vector<std::int32_t> ys(p.labels.values.begin(), p.labels.values.end());
+    const std::int64_t n = p.images.dims[0];
+    return {tensor<float, B>::from_host({n, 1, p.images.dims[1], p.images.dims[2]}, pixels),
             tensor<std::int32_t, B>::from_host({n}, ys)};
+}
+
+/// The same files as a data::source that keeps the pixels as bytes (N·H·W of them,
+/// a quarter of the floats) and scales them by 1/255 when an example is read.
+/// ensures: layout {1, H, W}, label_width 1, `classes` classes, label_names {"class"};
+///          read(i) gives the pixels load_idx_images gives for image i, bit for bit.
+inline in_memory load_idx_dataset(const std::filesystem::path& images_path, const std::filesystem::path& labels_path,
+                                  int classes = 10) {
+    detail::idx_pair p = detail::read_idx_pair(images_path, labels_path, classes);
+    example_layout layout{{1, p.images.dims[1], p.images.dims[2]}, 1, classes, {"class"}};
+    std::vector<std::int32_t> ys(p.labels.values.begin(), p.labels.values.end());
+    return in_memory::from_bytes(std::move(layout), std::move(p.images.values), std::move(ys));
 }
 
 /// Where Debian's dataset-fashion-mnist package puts the data.
@@ -134,6 +171,12 @@ template <backend B = cpu>
 labeled_images<B> load_fashion_mnist(split which, const std::filesystem::path& dir = fashion_mnist_default_dir) {
     const std::string stem = which == split::train ? "train" : "t10k";
     return load_idx_images<B>(dir / (stem + "-images-idx3-ubyte.gz"), dir / (stem + "-labels-idx1-ubyte.gz"));
+}
+
+/// Fashion-MNIST as a data::source held as bytes (~47 MB for the training split, not ~188 MB of floats).
+inline in_memory fashion_mnist(split which, const std::filesystem::path& dir = fashion_mnist_default_dir) {
+    const std::string stem = which == split::train ? "train" : "t10k";
+    return load_idx_dataset(dir / (stem + "-images-idx3-ubyte.gz"), dir / (stem + "-labels-idx1-ubyte.gz"), 10);
 }
 
 /// The names of Fashion-MNIST's classes, by label.
