@@ -1,0 +1,164 @@
+// The trainer: each optimizer sees only its own loss's gradient, a resumed run is bit-identical
+// to an unbroken one, and a diverging term stops training with its name.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "latent/data/swiss_roll.hpp"
+#include "latent/models/cond_vae.hpp"
+#include "latent/models/csvae.hpp"
+#include "latent/models/networks.hpp"
+#include "latent/train/trainer.hpp"
+
+using namespace latent;
+
+namespace {
+
+using roll_csvae = csvae<squared_error_likelihood>;
+
+auto make_csvae(const data::example_layout& layout, std::uint64_t seed = 5) {
+    return roll_csvae::build(cpu{}, layout, mlp_networks<double, cpu>({8}),
+                             csvae_paper_weights(model_options{}.size("z", 2).size("w", 2).reconstruction(reduction::mean)),
+                             seed);
+}
+
+std::filesystem::path scratch(const std::string& name) {
+    auto dir = std::filesystem::temp_directory_path() / ("latent_trainer_" + name + "_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    return dir;
+}
+
+template <class M>
+std::vector<std::vector<double>> grads(M& m, const std::string& group) {
+    std::vector<std::vector<double>> out;
+    for (auto* p : m.parameters(group)) out.push_back(p->grad().to_vector());
+    return out;
+}
+template <class M>
+std::vector<std::vector<double>> values(M& m, const std::string& group) {
+    std::vector<std::vector<double>> out;
+    for (auto* p : m.parameters(group)) out.push_back(p->value().to_vector());
+    return out;
+}
+bool all_zero(const std::vector<std::vector<double>>& g) {
+    for (const auto& v : g)
+        for (double x : v)
+            if (x != 0) return false;
+    return true;
+}
+
+}  // namespace
+
+TEST_CASE("trainer: each parameter group's gradient is its own loss's, and each optimizer moves only its group") {
+    const auto roll = data::make_swiss_roll(16, 2);
+    auto m = make_csvae(roll.data.layout());
+    std::vector<double> xs;
+    std::vector<std::int32_t> ys;
+    for (std::int64_t i = 0; i < 16; ++i) {
+        float x[3];
+        std::int32_t y;
+        roll.data.read(i, x, &y);
+        xs.insert(xs.end(), x, x + 3);
+        ys.push_back(y);
+    }
+    const auto x = tensor<double, cpu>::from_host({16, 3}, xs);
+    const auto y = tensor<std::int32_t, cpu>::from_host({16, 1}, ys);
+
+    // The expected gradients, each loss on its own, from the same generator position.
+    const std::uint64_t offset = m.rng().offset();
+    auto expect = m.losses(x, y);
+    for (auto* p : m.parameters()) p->zero_grad();
+    backward(expect.main);
+    const auto main_model = grads(m, "model");
+    const auto main_adversary = grads(m, "adversary.z");
+    CHECK_FALSE(all_zero(main_adversary));  // the entropy term does reach δ: the trainer must drop that
+    m.rng().set_offset(offset);
+    expect = m.losses(x, y);
+    for (auto* p : m.parameters()) p->zero_grad();
+    backward(expect.others[0].loss);
+    CHECK(all_zero(grads(m, "model")));  // the adversary's loss reads z detached
+    const auto own_adversary = grads(m, "adversary.z");
+
+    m.rng().set_offset(offset);
+    const auto model_before = values(m, "model"), adversary_before = values(m, "adversary.z");
+    trainer t(m, trainer_options{}.lr(1e-2).show_progress(false));
+    t.step(x, y);
+    CHECK(grads(m, "model") == main_model);
+    CHECK(grads(m, "adversary.z") == own_adversary);
+    CHECK(values(m, "model") != model_before);
+    CHECK(values(m, "adversary.z") != adversary_before);
+
+    // An optimizer steps only its group: freeze the adversary's lr and only the model moves.
+    auto frozen = make_csvae(roll.data.layout());
+    trainer still(frozen, trainer_options{}.lr(1e-2).adversary_lr(1e-300).show_progress(false));
+    const auto frozen_before = values(frozen, "adversary.z");
+    const auto frozen_model_before = values(frozen, "model");
+    still.step(x, y);
+    CHECK(values(frozen, "adversary.z") == frozen_before);
+    CHECK(values(frozen, "model") != frozen_model_before);
+}
+
+TEST_CASE("trainer: a run stopped after an epoch and resumed gives bit-identical losses") {
+    const auto roll = data::make_swiss_roll(300, 4);
+    data::index_list ids(300);
+    for (int i = 0; i < 300; ++i) ids[static_cast<std::size_t>(i)] = i;
+    const auto options = trainer_options{}.epochs(3).batch_size(32).lr(1e-3).seed(11).show_progress(false);
+
+    auto whole_model = make_csvae(roll.data.layout());
+    trainer whole(whole_model, options);
+    const auto unbroken = whole.fit(roll.data, ids);
+    REQUIRE(unbroken.size() == 3);
+
+    const auto dir = scratch("resume");
+    {
+        auto first_model = make_csvae(roll.data.layout());
+        trainer first(first_model, trainer_options(options).epochs(2).out(dir));
+        first.fit(roll.data, ids);
+    }
+    auto resumed_model = make_csvae(roll.data.layout(), /*seed: overwritten by the checkpoint's state*/ 5);
+    trainer resumed(resumed_model, trainer_options(options).out(dir).resume(true));
+    const auto rest = resumed.fit(roll.data, ids);
+    REQUIRE(rest.size() == 1);
+    CHECK(rest[0].epoch == 3);
+    REQUIRE(rest[0].terms.size() == unbroken[2].terms.size());
+    for (std::size_t k = 0; k < rest[0].terms.size(); ++k) {
+        INFO(rest[0].terms[k].first);
+        CHECK(rest[0].terms[k].second == unbroken[2].terms[k].second);  // exactly, not approximately
+    }
+    // metrics.csv continues the first run's rows.
+    std::ifstream csv(dir / "metrics.csv");
+    std::string header, line;
+    std::getline(csv, header);
+    CHECK(header == "epoch,recon,kl.z,kl.w,entropy.z,adversary.z,lr,seconds");
+    int rows = 0;
+    while (std::getline(csv, line)) ++rows;
+    CHECK(rows == 3);
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("trainer: a NaN stops training with the step and the term that diverged") {
+    const auto roll = data::make_swiss_roll(8, 1);
+    auto m = make_csvae(roll.data.layout());
+    auto* p = m.parameters("adversary.z").back();  // the output bias: a ReLU would turn a NaN earlier into 0
+    p->value().fill_(std::nan(""));
+    trainer t(m, trainer_options{}.show_progress(false));
+    const auto x = tensor<double, cpu>::zeros({2, 3});
+    const auto y = tensor<std::int32_t, cpu>::from_host({2, 1}, {0, 1});
+    CHECK_THROWS_WITH_AS(t.step(x, y), doctest::Contains("step 0: term \"entropy.z\" is nan"), numeric_error);
+}
+
+TEST_CASE("trainer: CondVAE-info on a categorical label builds one optimizer per group") {
+    const data::example_layout images{{1, 4, 4}, 1, 3, {"class"}};
+    auto m = cond_vae_info<>::build(cpu{}, images, mlp_networks<float, cpu>({8}), model_options{}.size("z", 2));
+    CHECK(m.groups() == std::vector<std::string>{"model", "adversary.z"});
+    trainer t(m, trainer_options{}.show_progress(false));
+    const auto terms = t.step(tensor<float, cpu>::full({3, 1, 4, 4}, 0.5f),
+                              tensor<std::int32_t, cpu>::from_host({3, 1}, {0, 1, 2}));
+    CHECK(terms.size() == 4);
+    CHECK(t.steps() == 1);
+}
