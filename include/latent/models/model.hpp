@@ -195,6 +195,15 @@ public:
         const var_type out = decode_var(var_type(latent), labels_of(y));
         return likelihood_.mean(reshape(out, example_batch_shape(latent.rows())));
     }
+    /// The decoder's mean for a latent [n, total] and label values [n, K] given as numbers
+    /// (CondVAE's scaled switch c·y'); the values are ignored when the decoder does not see labels.
+    tensor_type decode_with_label_values(const tensor_type& latent, const tensor_type& label_values) {
+        no_grad guard;
+        label_batch<T, B> lb;
+        lb.as_float = var_type(label_values);
+        const var_type out = decode_var(var_type(latent), lb);
+        return likelihood_.mean(reshape(out, example_batch_shape(latent.rows())));
+    }
     /// decode(encode_mean(x, y), y).
     tensor_type reconstruct(const tensor_type& x, const labels_type& y) { return decode(encode_mean(x, y), y); }
 
