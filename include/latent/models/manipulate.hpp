@@ -7,7 +7,7 @@
 //   switch_by_label       CondVAE: encode with y, decode with c·y'           (MODELS.md §2)
 //   switch_by_segment     CSVAE: keep z, set the segment w to a target's w*  (MODELS.md §4)
 //   segment_grid          decode a grid over two dims of one segment
-//   principal_traversal   decode along a principal direction of a segment's codes
+//   principal_traversal   decode along a principal direction of a segment's codes (eval/pca.hpp)
 // Latents and means are host (cpu) tensors; images come back on the model's backend.
 #pragma once
 
@@ -15,9 +15,10 @@
 #include <string>
 #include <vector>
 
-#include <Eigen/Dense>
+#include <cmath>
 
 #include "latent/data/loader.hpp"
+#include "latent/eval/pca.hpp"
 #include "latent/models/model.hpp"
 
 namespace latent {
@@ -198,40 +199,12 @@ auto segment_grid(M& m, const tensor<float, cpu>& base, const typename M::labels
                     M::labels_type::from_host({steps * steps, y.cols()}, ys));
 }
 
-/// The principal directions of a set of codes [n, d], by decreasing variance: [d, d], one per row,
-/// and their standard deviations.
-struct principal_axes {
-    std::vector<std::vector<float>> directions;
-    std::vector<double> stddev;
-    std::vector<double> mean;
-};
-inline principal_axes principal_directions(const tensor<float, cpu>& codes) {
-    const std::int64_t n = codes.rows(), d = codes.cols();
-    LATENT_CHECK(n >= 2, config_error, "principal_directions: needs at least 2 codes, got ", n);
-    const auto v = codes.to_vector();
-    Eigen::MatrixXd x(n, d);
-    for (std::int64_t i = 0; i < n; ++i)
-        for (std::int64_t k = 0; k < d; ++k) x(i, k) = v[static_cast<std::size_t>(i * d + k)];
-    const Eigen::RowVectorXd mu = x.colwise().mean();
-    x.rowwise() -= mu;
-    const Eigen::MatrixXd cov = (x.transpose() * x) / double(n - 1);
-    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(cov);
-    principal_axes out;
-    for (std::int64_t k = d - 1; k >= 0; --k) {  // Eigen sorts ascending
-        std::vector<float> dir(static_cast<std::size_t>(d));
-        for (std::int64_t j = 0; j < d; ++j) dir[static_cast<std::size_t>(j)] = static_cast<float>(eig.eigenvectors()(j, k));
-        out.directions.push_back(dir);
-        out.stddev.push_back(std::sqrt(std::max(0.0, eig.eigenvalues()(k))));
-    }
-    out.mean.assign(mu.data(), mu.data() + d);
-    return out;
-}
-
 /// Decodes `steps` latents: `base` ([1, total]) with `segment` set to mean + t·σ_k·direction_k,
 /// t from −span to +span: the traversal of a higher-dimensional subspace (CSVAE with d_w > 2).
 template <class M>
 auto principal_traversal(M& m, const tensor<float, cpu>& base, const typename M::labels_type& y,
-                         const std::string& segment, const principal_axes& axes, std::size_t component, double span,
+                         const std::string& segment, const eval::principal_components& axes, std::size_t component,
+                         double span,
                          std::int64_t steps) {
     using T = typename M::var_type::value_type;
     using B = typename M::var_type::backend_type;
@@ -248,8 +221,8 @@ auto principal_traversal(M& m, const tensor<float, cpu>& base, const typename M:
         std::vector<float> z(b.begin(), b.begin() + d);
         for (std::int64_t k = 0; k < s.dim; ++k)
             z[static_cast<std::size_t>(s.offset + k)] = static_cast<float>(
-                axes.mean[static_cast<std::size_t>(k)] +
-                t * axes.stddev[component] * axes.directions[component][static_cast<std::size_t>(k)]);
+                axes.mean[static_cast<std::size_t>(k)] + t * std::sqrt(axes.variances[component]) *
+                                                             axes.directions[component][static_cast<std::size_t>(k)]);
         out.insert(out.end(), z.begin(), z.end());
     }
     const auto yv = y.to_vector();
