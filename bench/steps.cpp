@@ -3,12 +3,18 @@
 // the foundation issue so that they can be compared with anything else:
 //  - mlp_step: 64→64→64→64 with ReLU between, MSE loss, batch 64;
 //  - conv_vae_step: the 28×28×1 conv VAE, batch 128, latent 16, Bernoulli
-//    likelihood on logits and analytic KL.
+//    likelihood on logits and analytic KL;
+//  - csvae_step: CSVAE on the swiss roll (issue 5), batch 64, z and w of 2 dims,
+//    MLP networks 64→64, the composed model and trainer step (M1 and M2, two Adams).
 //
 //   OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 build/release/bench/bench_steps
 #include <benchmark/benchmark.h>
 
 #include <latent/latent.hpp>
+#include <latent/data/swiss_roll.hpp>
+#include <latent/models/csvae.hpp>
+#include <latent/models/networks.hpp>
+#include <latent/train/trainer.hpp>
 
 namespace {
 using namespace latent;
@@ -80,6 +86,22 @@ void conv_vae_step(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations() * batch);
 }
 BENCHMARK(conv_vae_step)->Arg(128)->Unit(benchmark::kMillisecond);
+
+/// One CSVAE step as csvae_swiss_roll trains it: the composed model's forward, both backward
+/// passes and both optimizers, on a fixed batch of 64 swiss-roll points.
+void csvae_step(benchmark::State& state) {
+    const auto roll = data::make_swiss_roll(64, 3);
+    auto m = csvae<squared_error_likelihood>::build(
+        cpu{}, roll.data.layout(), mlp_networks<float>({64, 64}),
+        csvae_paper_weights(model_options{}.size("z", 2).size("w", 2).reconstruction(reduction::mean)), 1);
+    trainer t(m, trainer_options{}.lr(1e-3).show_progress(false));
+    data::index_list ids(64);
+    for (std::int64_t i = 0; i < 64; ++i) ids[static_cast<std::size_t>(i)] = i;
+    const auto batch = data::read_batch<float, cpu>(roll.data, ids);
+    for (auto _ : state) t.step(batch.x, batch.y);
+    state.SetItemsProcessed(state.iterations() * 64);
+}
+BENCHMARK(csvae_step)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 
