@@ -1,0 +1,69 @@
+// The composed models on the device backend: the same seed builds the same networks, every loss
+// term of a batch and the parameters after a trainer step agree with the cpu backend, and the
+// work runs as device launches.
+#include "compare.hpp"
+
+#include <latent/data/swiss_roll.hpp>
+#include <latent/models/cond_vae.hpp>
+#include <latent/models/csvae.hpp>
+#include <latent/models/networks.hpp>
+#include <latent/models/vae.hpp>
+#include <latent/train/trainer.hpp>
+
+using namespace device_test;
+
+namespace {
+
+template <class Model>
+void check_model(const data::example_layout& layout, const model_options& options, const tensor<float>& x,
+                 const tensor<std::int32_t>& y) {
+    auto on_cpu = Model::build(cpu{}, layout, mlp_networks<float, cpu>({16}), options, 4);
+    auto on_device = Model::build(device{}, layout, mlp_networks<float, device>({16}), options, 4);
+    const auto cpu_params = on_cpu.parameters();
+    const auto dev_params = on_device.parameters();
+    REQUIRE(cpu_params.size() == dev_params.size());
+    for (std::size_t k = 0; k < cpu_params.size(); ++k)
+        check_close(cpu_params[k]->value(), dev_params[k]->value(), "initial " + cpu_params[k]->name());
+
+    const auto xd = x.to<device>();
+    const auto yd = y.to<device>();
+    const auto before = launches();
+    const auto want = on_cpu.losses(x, y);
+    const auto got = on_device.losses(xd, yd);
+    CHECK(launches() > before);
+    REQUIRE(want.terms.size() == got.terms.size());
+    for (std::size_t k = 0; k < want.terms.size(); ++k) {
+        INFO(want.terms[k].first);
+        CHECK(got.terms[k].first == want.terms[k].first);
+        CHECK(got.terms[k].second == doctest::Approx(want.terms[k].second).epsilon(1e-4));
+    }
+
+    trainer cpu_trainer(on_cpu, trainer_options{}.lr(1e-2).show_progress(false));
+    trainer dev_trainer(on_device, trainer_options{}.lr(1e-2).show_progress(false));
+    cpu_trainer.step(x, y);
+    dev_trainer.step(xd, yd);
+    for (std::size_t k = 0; k < cpu_params.size(); ++k)
+        check_close(cpu_params[k]->value(), dev_params[k]->value(), "stepped " + cpu_params[k]->name());
+}
+
+}  // namespace
+
+TEST_CASE("device models: CSVAE on the swiss roll matches the cpu backend, loss by loss and step by step") {
+    const auto roll = data::make_swiss_roll(32, 5);
+    std::vector<float> xs(32 * 3);
+    std::vector<std::int32_t> ys(32);
+    for (std::int64_t i = 0; i < 32; ++i) roll.data.read(i, xs.data() + i * 3, ys.data() + i);
+    check_model<csvae<squared_error_likelihood>>(
+        roll.data.layout(),
+        csvae_paper_weights(model_options{}.size("z", 2).size("w", 2).reconstruction(reduction::mean)),
+        tensor<float>::from_host({32, 3}, xs), tensor<std::int32_t>::from_host({32, 1}, ys));
+}
+
+TEST_CASE("device models: VAE and CondVAE-info on categorical images match the cpu backend") {
+    const data::example_layout images{{1, 6, 6}, 1, 4, {"class"}};
+    const auto x = random_tensor<float>({8, 1, 6, 6}, 11, 0.0, 1.0);
+    const auto labels = random_labels(8, 4, 12);
+    const auto y = labels.reshape({8, 1});
+    check_model<vae<>>(images, model_options{}.size("z", 3), x, y);
+    check_model<cond_vae_info<>>(images, model_options{}.size("z", 3).weight("ce.z", 0.5), x, y);
+}
