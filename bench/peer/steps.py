@@ -3,6 +3,13 @@
 
 Prints one JSON object: {"mlp_step": samples/s, "conv_vae_step": samples/s, "threads": n}.
 Run through compare.py, which fixes the thread count for both sides.
+
+  steps.py [seconds] [--device cuda]
+
+With --device cuda the models and data live on the GPU (PyTorch's defaults:
+cuDNN, its TF32 settings, eager mode), every step ends with
+torch.cuda.synchronize() as bench/gpu_steps.cu's end with synchronize(device),
+and the conv VAE step is also timed at batch 1024 ("conv_vae_step_1024").
 """
 import json
 import os
@@ -17,12 +24,22 @@ def threads():
     return int(os.environ.get("OMP_NUM_THREADS", "1"))
 
 
+DEVICE = "cpu"
+
+
+def sync():
+    if DEVICE == "cuda":
+        torch.cuda.synchronize()
+
+
 def timed(step, batch, min_seconds):
     for _ in range(5):  # warm-up, as Google Benchmark's first iterations
         step()
+    sync()
     iterations, start = 0, time.perf_counter()
     while True:
         step()
+        sync()
         iterations += 1
         elapsed = time.perf_counter() - start
         if elapsed >= min_seconds and iterations >= 10:
@@ -31,9 +48,9 @@ def timed(step, batch, min_seconds):
 
 def mlp_step(min_seconds):
     torch.manual_seed(1)
-    net = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64))
+    net = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64)).to(DEVICE)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    x, y = torch.randn(64, 64), torch.randn(64, 64)
+    x, y = torch.randn(64, 64, device=DEVICE), torch.randn(64, 64, device=DEVICE)
     loss_fn = nn.MSELoss()
 
     def step():
@@ -67,9 +84,9 @@ class ConvVAE(nn.Module):
 
 def conv_vae_step(min_seconds, batch=128):
     torch.manual_seed(2)
-    vae = ConvVAE()
+    vae = ConvVAE().to(DEVICE)
     opt = torch.optim.Adam(vae.parameters(), lr=1e-3)
-    x = torch.rand(batch, 1, 28, 28)
+    x = torch.rand(batch, 1, 28, 28, device=DEVICE)
 
     def step():
         opt.zero_grad()
@@ -80,10 +97,24 @@ def conv_vae_step(min_seconds, batch=128):
 
 
 def main():
+    global DEVICE
+    args = sys.argv[1:]
+    if "--device" in args:
+        at = args.index("--device")
+        DEVICE = args[at + 1]
+        del args[at:at + 2]
+    if DEVICE not in ("cpu", "cuda"):
+        sys.exit(f"steps.py: --device must be cpu or cuda, not {DEVICE}")
+    if DEVICE == "cuda" and not torch.cuda.is_available():
+        sys.exit("steps.py: --device cuda but torch sees no CUDA device")
     torch.set_num_threads(threads())
-    min_seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 2.0
-    print(json.dumps({"mlp_step": mlp_step(min_seconds), "conv_vae_step": conv_vae_step(min_seconds),
-                      "threads": torch.get_num_threads(), "torch": torch.__version__}))
+    min_seconds = float(args[0]) if args else 2.0
+    out = {"mlp_step": mlp_step(min_seconds), "conv_vae_step": conv_vae_step(min_seconds),
+           "threads": torch.get_num_threads(), "torch": torch.__version__, "device": DEVICE}
+    if DEVICE == "cuda":
+        out["conv_vae_step_1024"] = conv_vae_step(min_seconds, batch=1024)
+        out["gpu"] = torch.cuda.get_device_name(0)
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":

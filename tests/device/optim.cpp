@@ -45,7 +45,7 @@ void check_steps(const char* what, Make make) {
         oc.step();
         const std::uint64_t l0 = launches();
         od.step();
-        CHECK(launches() - l0 >= pd.size());
+        CHECK(launches() - l0 >= 1);  // adam and adamw: one launch for the group; sgd: one per parameter
         for (std::size_t i = 0; i < pc.size(); ++i) {
             check_close(pc[i].value(), pd[i].value(), std::string(what) + " value of " + pc[i].name());
             REQUIRE(pc[i].optimizer_state().size() == pd[i].optimizer_state().size());

@@ -11,6 +11,7 @@
 #include "latent/backend/cpu.hpp"
 #include "latent/backend/device/blas.hpp"
 #include "latent/backend/device/counters.hpp"
+#include "latent/backend/device/graph.hpp"
 #include "latent/backend/device/launch.hpp"
 #include "latent/backend/device/memory.hpp"
 #include "latent/core/concepts.hpp"

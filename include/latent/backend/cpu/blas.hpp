@@ -171,4 +171,17 @@ void row_sums(cpu, const T* x, std::size_t rows, std::size_t cols, T* out) {
     o = map(x, static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols)).rowwise().sum();
 }
 
+/// Batched GEMM, row-major: for every b < batch,
+///   C_b = alpha·op(A_b)·op(B_b) + beta·C_b,  A_b = a + b·stride_a, B_b = b + b·stride_b, C_b = c + b·stride_c
+/// (strides in elements), each product with gemm's contract. The cpu backend runs the products one
+/// after another, each one free to use every core.
+template <class T>
+void gemm_batched(cpu, bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
+                  std::size_t lda, std::size_t stride_a, const T* b, std::size_t ldb, std::size_t stride_b, T beta, T* c,
+                  std::size_t ldc, std::size_t stride_c, std::size_t batch) {
+    for (std::size_t i = 0; i < batch; ++i)
+        gemm(cpu{}, trans_a, trans_b, m, n, k, alpha, a + i * stride_a, lda, b + i * stride_b, ldb, beta,
+             c + i * stride_c, ldc);
+}
+
 }  // namespace latent

@@ -94,6 +94,19 @@ struct scale_block {
     }
 };
 
+/// C_b[r, c] = beta·C_b[r, c] for `batch` m×n blocks, C_b = c + b·stride; i runs over batch·m·n.
+template <class T>
+struct scale_blocks {
+    T* c;
+    T beta;
+    std::size_t m, n, ldc, stride;
+    LATENT_HD void operator()(std::size_t i) const {
+        const std::size_t per = m * n, b = i / per, rest = i - b * per, r = rest / n, col = rest - r * n;
+        T& v = c[b * stride + r * ldc + col];
+        v = beta == T(0) ? T(0) : beta * v;
+    }
+};
+
 }  // namespace kernels
 
 /// C = alpha·op(A)·op(B) + beta·C, row-major, with the cpu backend's contract (blas.hpp): op(A) m×k,
@@ -118,6 +131,34 @@ void gemm(device, bool trans_a, bool trans_b, std::size_t m, std::size_t n, std:
 #else
     detail::count(device_stats().launches);
     gemm(cpu{}, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+#endif
+}
+
+/// Batched GEMM with the cpu backend's contract (cpu/blas.hpp, gemm_batched): for b < batch,
+/// C_b = alpha·op(A_b)·op(B_b) + beta·C_b with X_b = x + b·stride_x. CUDA: one
+/// cublas<T>gemmStridedBatched call. Host systems: the cpu backend's GEMM, one product after another.
+/// ensures: device_stats().gemms and .launches grow by one per call, whatever the batch.
+template <class T>
+void gemm_batched(device, bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, T alpha,
+                  const T* a, std::size_t lda, std::size_t stride_a, const T* b, std::size_t ldb, std::size_t stride_b,
+                  T beta, T* c, std::size_t ldc, std::size_t stride_c, std::size_t batch) {
+    detail::count(device_stats().gemms);
+#if LATENT_DEVICE_CUDA
+    if (m == 0 || n == 0 || batch == 0) {
+        detail::count(device_stats().launches);
+        return;
+    }
+    if (k == 0 || alpha == T(0)) {  // nothing to multiply: C_b = beta·C_b
+        launch(device{}, batch * m * n, kernels::scale_blocks<T>{c, beta, m, n, ldc, stride_c});
+        return;
+    }
+    detail::count(device_stats().launches);
+    cuda::gemm_strided_batched_row_major(trans_a, trans_b, m, n, k, alpha, a, lda, stride_a, b, ldb, stride_b, beta, c,
+                                         ldc, stride_c, batch);
+#else
+    detail::count(device_stats().launches);
+    gemm_batched(cpu{}, trans_a, trans_b, m, n, k, alpha, a, lda, stride_a, b, ldb, stride_b, beta, c, ldc, stride_c,
+                 batch);
 #endif
 }
 

@@ -19,8 +19,12 @@ struct device_counters {
     std::atomic<std::uint64_t> gemms{0};
     /// copy_to_host and copy_from_host calls that moved at least one byte.
     std::atomic<std::uint64_t> host_transfers{0};
+    /// Calls of allocate_bytes(device): cudaMalloc under CUDA. The arena calls it only when its free
+    /// lists hold no block of the size asked for, so in steady state this stays still.
+    std::atomic<std::uint64_t> allocations{0};
 
     void reset() noexcept {
+        allocations.store(0, std::memory_order_relaxed);
         launches.store(0, std::memory_order_relaxed);
         gemms.store(0, std::memory_order_relaxed);
         host_transfers.store(0, std::memory_order_relaxed);

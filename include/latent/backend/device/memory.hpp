@@ -1,6 +1,7 @@
 // latent/backend/device/memory.hpp: raw memory of the device backend.
 //
-// Under CUDA, device memory from cudaMalloc and copies through cudaMemcpy,
+// Under CUDA, device memory from cudaMalloc and copies through cudaMemcpyAsync
+// on latent's stream (the host waits only for copies to and from host memory),
 // every call checked (backend/cuda/check.hpp). Under Thrust's host systems,
 // "device" memory is host memory, 256-byte aligned as cudaMalloc's is, so that
 // the same kernels see the same alignment. Either way tensors get it through
@@ -20,6 +21,7 @@
 
 #if LATENT_DEVICE_CUDA
 #include "latent/backend/cuda/check.hpp"
+#include "latent/backend/cuda/stream.hpp"
 #endif
 
 namespace latent {
@@ -32,6 +34,7 @@ inline constexpr std::size_t device_alignment = 256;
 inline void* allocate_bytes(device, std::size_t bytes) {
     const std::size_t rounded =
         bytes == 0 ? device_alignment : (bytes + device_alignment - 1) / device_alignment * device_alignment;
+    detail::count(device_stats().allocations);
 #if LATENT_DEVICE_CUDA
     void* p = nullptr;
     const cudaError_t status = cudaMalloc(&p, rounded);
@@ -58,33 +61,38 @@ inline void free_bytes(device, void* p) {
 #endif
 }
 
-/// Device to device.
+/// Device to device; under CUDA queued on latent's stream (returns at once).
 inline void copy_bytes(device, void* dst, const void* src, std::size_t bytes) {
     if (bytes == 0) return;
 #if LATENT_DEVICE_CUDA
-    LATENT_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToDevice));
+    LATENT_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, cuda::stream()));
 #else
     std::memcpy(dst, src, bytes);
 #endif
 }
 
-/// Device to host; returns once the bytes are on the host (CUDA: after the work queued before it).
+/// Device to host; returns once the bytes are on the host, after the work queued before it (the one
+/// place, with synchronize(device), where the host waits for the device).
 inline void copy_to_host(device, void* dst, const void* src, std::size_t bytes) {
     if (bytes == 0) return;
     detail::count(device_stats().host_transfers);
 #if LATENT_DEVICE_CUDA
-    LATENT_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToHost));
+    LATENT_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, cuda::stream()));
+    cuda::synchronize();
 #else
     std::memcpy(dst, src, bytes);
 #endif
 }
 
-/// Host to device; the host buffer may be reused as soon as this returns.
+/// Host to device, ordered after the work queued before it; the host buffer may be reused as soon
+/// as this returns. CUDA only promises that a copy from pageable memory "might be synchronous", so
+/// this waits for it: uploads are rare (data batches, tables rebuilt), kernels are not.
 inline void copy_from_host(device, void* dst, const void* src, std::size_t bytes) {
     if (bytes == 0) return;
     detail::count(device_stats().host_transfers);
 #if LATENT_DEVICE_CUDA
-    LATENT_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice));
+    LATENT_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, cuda::stream()));
+    cuda::synchronize();
 #else
     std::memcpy(dst, src, bytes);
 #endif
