@@ -5,6 +5,13 @@
 // the first step a training step asks the backend (malloc, cudaMalloc) for
 // nothing. Block descriptors are pooled too: steady state makes no heap
 // allocation at all.
+//
+// A private pool (arena_pool, made current on a thread by arena_pool_scope)
+// keeps the blocks its scope acquires for itself: released, they go back to
+// the pool, never to the shared free lists, so no tensor made outside the
+// scope can ever be given their memory. CUDA Graph capture needs exactly that
+// (backend/device/graph.hpp): a replay writes the captured step's scratch
+// memory again, so that memory must stay the step's own.
 #pragma once
 
 #include <atomic>
@@ -25,6 +32,33 @@ struct arena_block {
     std::size_t capacity = 0;  // bytes, the block's size class
     std::atomic<int> refs{0};
     arena_block* next_free = nullptr;
+    struct arena_pool* pool = nullptr;  // the private pool that owns it, if any
+};
+
+/// Blocks set aside for one owner (a captured graph). See arena_pool_scope.
+struct arena_pool {
+    std::unordered_map<std::size_t, arena_block*> free_lists;
+    std::size_t blocks = 0;  // owned, in use or free
+};
+
+namespace detail {
+/// The private pool that acquisitions on this thread go to, if any.
+inline thread_local arena_pool* current_arena_pool = nullptr;
+}  // namespace detail
+
+/// Makes `pool` current on this thread for the scope's lifetime: every block acquired meanwhile
+/// belongs to the pool for good (until arena<B>::dissolve_pool).
+class arena_pool_scope {
+public:
+    explicit arena_pool_scope(arena_pool& pool) : previous_(detail::current_arena_pool) {
+        detail::current_arena_pool = &pool;
+    }
+    ~arena_pool_scope() { detail::current_arena_pool = previous_; }
+    arena_pool_scope(const arena_pool_scope&) = delete;
+    arena_pool_scope& operator=(const arena_pool_scope&) = delete;
+
+private:
+    arena_pool* previous_;
 };
 
 /// What an arena holds; `backend_allocations` counts calls to the backend's allocator.
@@ -53,13 +87,20 @@ public:
         return (bytes + step - 1) / step * step;
     }
 
-    /// A block of at least `bytes`, with a reference count of one.
+    /// A block of at least `bytes`, with a reference count of one: from the current private pool's
+    /// free list if a pool is current, else from the shared free list, else from the backend.
     arena_block* acquire(std::size_t bytes) {
         const std::size_t cls = size_class(bytes);
+        arena_pool* pool = detail::current_arena_pool;
         std::lock_guard lock(mutex_);
+        arena_block* blk = nullptr;
+        if (pool) {
+            arena_block*& own = pool->free_lists[cls];
+            if ((blk = own) != nullptr) own = blk->next_free;
+        }
         arena_block*& head = free_lists_[cls];
-        arena_block* blk = head;
         if (blk) {
+        } else if ((blk = head) != nullptr) {
             head = blk->next_free;
         } else {
             blk = new_descriptor();
@@ -68,19 +109,43 @@ public:
             ++stats_.backend_allocations;
             stats_.bytes_reserved += cls;
         }
+        if (pool && blk->pool == nullptr) {
+            blk->pool = pool;
+            ++pool->blocks;
+        }
         blk->next_free = nullptr;
         blk->refs.store(1, std::memory_order_relaxed);
         stats_.bytes_in_use += cls;
         return blk;
     }
 
-    /// Returns a block whose count fell to zero to its free list.
+    /// Returns a block whose count fell to zero to its free list (its pool's, if it has one).
     void release(arena_block* blk) {
         std::lock_guard lock(mutex_);
         stats_.bytes_in_use -= blk->capacity;
-        arena_block*& head = free_lists_[blk->capacity];
+        arena_block*& head = blk->pool ? blk->pool->free_lists[blk->capacity] : free_lists_[blk->capacity];
         blk->next_free = head;
         head = blk;
+    }
+
+    /// Gives a pool's free blocks back to the shared lists and frees its blocks still in use from
+    /// it (they return to the shared lists when released). The pool may then be destroyed.
+    /// requires: no thread has the pool current.
+    void dissolve_pool(arena_pool& pool) {
+        std::lock_guard lock(mutex_);
+        for (auto& [cls, own] : pool.free_lists) {
+            while (own) {
+                arena_block* blk = own;
+                own = blk->next_free;
+                blk->pool = nullptr;
+                blk->next_free = free_lists_[cls];
+                free_lists_[cls] = blk;
+            }
+        }
+        for (auto& chunk : chunks_)
+            for (std::size_t i = 0; i < descriptor_chunk; ++i)
+                if (chunk[i].pool == &pool) chunk[i].pool = nullptr;
+        pool.blocks = 0;
     }
 
     /// Gives every cached (unused) block back to the backend.
@@ -109,9 +174,8 @@ private:
 
     arena_block* new_descriptor() {
         if (!spare_descriptors_) {
-            constexpr std::size_t chunk = 256;
-            chunks_.push_back(std::make_unique<arena_block[]>(chunk));
-            for (std::size_t i = 0; i < chunk; ++i) {
+            chunks_.push_back(std::make_unique<arena_block[]>(descriptor_chunk));
+            for (std::size_t i = 0; i < descriptor_chunk; ++i) {
                 chunks_.back()[i].next_free = spare_descriptors_;
                 spare_descriptors_ = &chunks_.back()[i];
             }
@@ -121,6 +185,7 @@ private:
         return blk;
     }
 
+    static constexpr std::size_t descriptor_chunk = 256;
     mutable std::mutex mutex_;
     std::unordered_map<std::size_t, arena_block*> free_lists_;
     std::vector<std::unique_ptr<arena_block[]>> chunks_;

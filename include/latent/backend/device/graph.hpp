@@ -18,9 +18,10 @@
 //    learning rate from a schedule, Adam's bias corrections): a replay would
 //    repeat the values of the capture. Run the optimizer step after run(), not
 //    inside it: with the fused group update it is one launch anyway;
-//  - keep no tensor made outside the step across a replay unless it was made
-//    before the capture: the step's scratch memory went back to the arena after
-//    the capture and is written again by every replay.
+//  - read the step's own results (its loss, say) only until the next replay,
+//    which writes them again. Scratch memory the captured step used is held by
+//    the graph's private arena pool (tensor/arena.hpp) for the graph's lifetime,
+//    so no tensor made outside the step can be given it.
 // The first run is eager (it fills the arena's free lists and creates cuBLAS's
 // handle, so the capture allocates nothing); the second captures and launches.
 #pragma once
@@ -32,6 +33,7 @@
 #include <utility>
 
 #include "latent/backend/device/launch.hpp"
+#include "latent/tensor/arena.hpp"
 #include "latent/core/error.hpp"
 
 #if LATENT_DEVICE_CUDA
@@ -57,6 +59,8 @@ public:
     graph_step(const graph_step&) = delete;
     graph_step& operator=(const graph_step&) = delete;
     ~graph_step() { reset(); }
+    graph_step(graph_step&&) = delete;
+    graph_step& operator=(graph_step&&) = delete;
 
     template <class Step>
     void run(Step&& step) {
@@ -99,6 +103,7 @@ public:
         if (graph_) (void)cudaGraphDestroy(graph_);
         exec_ = nullptr;
         graph_ = nullptr;
+        arena<device>::instance().dissolve_pool(pool_);
 #endif
         runs_ = 0;
         replays_ = 0;
@@ -113,6 +118,7 @@ private:
         // Relaxed: an arena that still grows may call cudaMalloc during the capture (not captured, kept).
         LATENT_CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeRelaxed));
         try {
+            arena_pool_scope own_memory(pool_);  // the captured addresses stay the graph's
             step();
         } catch (...) {
             cudaGraph_t broken = nullptr;
@@ -134,6 +140,7 @@ private:
 
     cudaGraph_t graph_ = nullptr;
     cudaGraphExec_t exec_ = nullptr;
+    arena_pool pool_;
 #endif
     std::size_t runs_ = 0;
     std::size_t replays_ = 0;
