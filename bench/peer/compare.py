@@ -49,7 +49,7 @@ def main():
 
     print(f"threads: {args.threads} (OMP_NUM_THREADS = OPENBLAS_NUM_THREADS = {args.threads}); torch {theirs['torch']}")
     print(f"{'step':<16}{'latent samples/s':>18}{'PyTorch samples/s':>20}{'ratio':>8}")
-    for name in ("mlp_step", "conv_vae_step"):
+    for name in ("mlp_step", "conv_vae_step", "csvae_step"):
         print(f"{name:<16}{ours[name]:>18.0f}{theirs[name]:>20.0f}{ours[name] / theirs[name]:>8.2f}")
 
 

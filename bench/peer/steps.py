@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""The two training steps of bench/steps.cpp, written in PyTorch, timed the same way.
+"""The training steps of bench/steps.cpp, written in PyTorch, timed the same way.
 
-Prints one JSON object: {"mlp_step": samples/s, "conv_vae_step": samples/s, "threads": n}.
+Prints one JSON object: {"mlp_step": samples/s, "conv_vae_step": samples/s, "csvae_step": samples/s,
+"threads": n}.
 Run through compare.py, which fixes the thread count for both sides.
 
   steps.py [seconds] [--device cuda]
@@ -96,6 +97,63 @@ def conv_vae_step(min_seconds, batch=128):
     return timed(step, batch, min_seconds)
 
 
+class CSVAE(nn.Module):
+    """CSVAE on the swiss roll as examples/csvae_swiss_roll.cpp builds it: z and w of 2 dims, one
+    binary label, MLPs of 64→64, scale = max(softplus(raw), 1e-3), switch prior N(3, 1) / N(0, 0.1²)."""
+
+    def __init__(self):
+        super().__init__()
+        mlp = lambda i, o: nn.Sequential(nn.Linear(i, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, o))
+        self.head_z, self.head_w, self.decoder = mlp(3, 4), mlp(4, 4), mlp(4, 3)
+        self.adversary = mlp(2, 1)
+
+    @staticmethod
+    def gaussian(h):
+        return h[:, :2], torch.clamp(nn.functional.softplus(h[:, 2:]), min=1e-3)
+
+    @staticmethod
+    def kl(mq, sq, mp, sp):
+        return (torch.log(sp / sq) + (sq ** 2 + (mq - mp) ** 2) / (2 * sp ** 2) - 0.5).sum(1)
+
+    def losses(self, x, y):
+        mz, sz = self.gaussian(self.head_z(x))
+        mw, sw = self.gaussian(self.head_w(torch.cat([x, y], 1)))
+        z = mz + sz * torch.randn_like(mz)
+        w = mw + sw * torch.randn_like(mw)
+        recon = ((self.decoder(torch.cat([z, w], 1)) - x) ** 2).mean(1).mean()
+        kl_z = self.kl(mz, sz, torch.zeros_like(mz), torch.ones_like(sz)).mean()
+        kl_w = self.kl(mw, sw, 3.0 * y, 1.0 * y + 0.1 * (1 - y)).mean()
+        logits = self.adversary(z)
+        p = torch.sigmoid(logits)
+        entropy = nn.functional.binary_cross_entropy_with_logits(logits, p, reduction="none").sum(1).mean()
+        m1 = 20 * recon + kl_w + 0.2 * kl_z - 10 * entropy
+        m2 = nn.functional.binary_cross_entropy_with_logits(self.adversary(z.detach()), y, reduction="none").sum(1).mean()
+        return m1, m2
+
+
+def csvae_step(min_seconds):
+    torch.manual_seed(3)
+    m = CSVAE().to(DEVICE)
+    model_params = [p for n, p in m.named_parameters() if not n.startswith("adversary")]
+    opt = torch.optim.Adam(model_params, lr=1e-3)
+    opt_adv = torch.optim.Adam(m.adversary.parameters(), lr=1e-3)
+    t = 1.5 * torch.pi * (1 + 2 * torch.rand(64, device=DEVICE))
+    x = torch.stack([t * torch.cos(t), 21 * torch.rand(64, device=DEVICE), t * torch.sin(t)], 1)
+    y = (t >= 3 * torch.pi).float().unsqueeze(1)
+
+    def step():
+        opt.zero_grad()
+        opt_adv.zero_grad()
+        m1, m2 = m.losses(x, y)
+        m1.backward(retain_graph=True)
+        opt_adv.zero_grad()  # M1's gradient must not update the adversary
+        m2.backward()
+        opt.step()
+        opt_adv.step()
+
+    return timed(step, 64, min_seconds)
+
+
 def main():
     global DEVICE
     args = sys.argv[1:]
@@ -110,6 +168,7 @@ def main():
     torch.set_num_threads(threads())
     min_seconds = float(args[0]) if args else 2.0
     out = {"mlp_step": mlp_step(min_seconds), "conv_vae_step": conv_vae_step(min_seconds),
+           "csvae_step": csvae_step(min_seconds),
            "threads": torch.get_num_threads(), "torch": torch.__version__, "device": DEVICE}
     if DEVICE == "cuda":
         out["conv_vae_step_1024"] = conv_vae_step(min_seconds, batch=1024)
