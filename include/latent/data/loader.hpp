@@ -59,6 +59,16 @@ struct loader_state {
     friend bool operator==(const loader_state&, const loader_state&) = default;
 };
 
+/// A data augmentation: changes one example's features in place (`layout` tells their shape),
+/// drawing any randomness from `gen`.
+using augmentation = std::function<void(float* x, const example_layout& layout, generator& gen)>;
+
+/// The generator an augmentation gets for example `index` in `epoch`: one Philox stream per
+/// epoch, 2²⁰ draws per example, so no two examples or epochs share numbers.
+inline generator augmentation_generator(std::uint64_t seed, std::uint64_t epoch, std::int64_t index) {
+    return generator(seed, 0x6175676d00000000ull + epoch, static_cast<std::uint64_t>(index) << 20);
+}
+
 /// Options of a loader, PyTorch-style: `loader_options{}.batch_size(128).seed(7)`.
 class loader_options {
 public:
@@ -116,6 +126,13 @@ public:
         interleave_ = {labelled, unlabelled};
         return *this;
     }
+    /// Applies `f` to every example's features after it is read, on the decoding thread (data
+    /// augmentation). `f` gets a generator private to (seed, epoch, example), so an augmented epoch
+    /// is the same with or without the background thread and after a resume. See data/augment.hpp.
+    loader_options& augment(augmentation f) {
+        augment_ = std::move(f);
+        return *this;
+    }
     /// Start from a saved state instead of (0, 0).
     loader_options& start(loader_state s) {
         start_ = s;
@@ -132,6 +149,7 @@ public:
     std::int32_t hidden_label() const { return hidden_label_; }
     std::pair<int, int> interleave() const { return interleave_; }
     loader_state start() const { return start_; }
+    const augmentation& augment() const { return augment_; }
 
 private:
     std::int64_t batch_size_ = 64;
@@ -144,6 +162,7 @@ private:
     std::int32_t hidden_label_ = -1;
     std::pair<int, int> interleave_{0, 0};
     loader_state start_;
+    augmentation augment_;
 };
 
 namespace detail {
@@ -406,6 +425,10 @@ private:
                 if (stop_.load(std::memory_order_relaxed)) return;  // the loader is going away
                 const std::int64_t i = s.indices[k];
                 read_(i, s.x.data() + k * f, s.y.data() + k * w);
+                if (opts_.augment()) {
+                    generator g = augmentation_generator(opts_.seed(), at.epoch, i);
+                    opts_.augment()(s.x.data() + k * f, layout_, g);
+                }
                 const bool visible = plan_->interleaved() ? stream == 0 : (!mask || (*mask)(i));
                 s.labelled[k] = visible ? T(1) : T(0);
                 if (!visible)
