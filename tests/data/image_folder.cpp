@@ -23,7 +23,7 @@ struct scratch {
     ~scratch() { fs::remove_all(dir); }
 };
 
-struct rgb {
+struct colour {
     int r, g, b;
 };
 /// A w×h RGB image (row-major, interleaved) painted by f(x, y).
@@ -32,7 +32,7 @@ std::vector<std::uint8_t> paint(int w, int h, F f) {
     std::vector<std::uint8_t> px(std::size_t(w) * std::size_t(h) * 3);
     for (int y = 0; y < h; ++y)
         for (int x = 0; x < w; ++x) {
-            const rgb c = f(x, y);
+            const colour c = f(x, y);
             std::uint8_t* p = &px[(std::size_t(y) * std::size_t(w) + std::size_t(x)) * 3];
             p[0] = std::uint8_t(c.r);
             p[1] = std::uint8_t(c.g);
@@ -58,7 +58,7 @@ void write(const fs::path& p, const std::vector<std::uint8_t>& bytes) {
     fs::create_directories(p.parent_path());
     std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
 }
-std::vector<std::uint8_t> solid(int w, int h, rgb c) {
+std::vector<std::uint8_t> solid(int w, int h, colour c) {
     return paint(w, h, [&](int, int) { return c; });
 }
 /// The value of channel c at (row, col) of a CHW image of side s.
@@ -66,7 +66,7 @@ float at(const std::vector<float>& x, int s, int c, int row, int col) {
     return x[std::size_t(c) * std::size_t(s * s) + std::size_t(row) * std::size_t(s) + std::size_t(col)];
 }
 /// Whether every pixel of a CHW image is within tol of colour c (0-255).
-bool all_near(const std::vector<float>& x, int s, rgb c, float tol) {
+bool all_near(const std::vector<float>& x, int s, colour c, float tol) {
     const int v[3] = {c.r, c.g, c.b};
     for (int ch = 0; ch < 3; ++ch)
         for (int i = 0; i < s * s; ++i)
@@ -138,7 +138,7 @@ const std::vector<std::uint8_t> fuzz_png_greedy_chunk = {
 }  // namespace
 
 TEST_CASE("image_folder: a flat colour decodes to that colour in every pixel, CHW in [0, 1]") {
-    const rgb c{200, 40, 90};
+    const colour c{200, 40, 90};
     const auto j = jpeg(178, 218, solid(178, 218, c));
     const auto x = data::decode_image(j.data(), j.size(), "flat.jpg", 64);
     REQUIRE(x.size() == 3u * 64 * 64);
@@ -152,7 +152,7 @@ TEST_CASE("image_folder: a flat colour decodes to that colour in every pixel, CH
 }
 
 TEST_CASE("image_folder: the largest centred square is kept (portrait, landscape, odd margins)") {
-    const rgb inside{30, 160, 220}, border{250, 250, 0};
+    const colour inside{30, 160, 220}, border{250, 250, 0};
     // 178×218 (CelebA's size): the square is rows 20..197. 179×218: rows 19..197 (⌊39/2⌋ = 19 above).
     for (auto [w, h] : {std::pair{178, 218}, std::pair{179, 218}, std::pair{218, 178}, std::pair{218, 179}}) {
         const int m = std::min(w, h), x0 = (w - m) / 2, y0 = (h - m) / 2;
@@ -182,8 +182,8 @@ TEST_CASE("image_folder: the largest centred square is kept (portrait, landscape
 TEST_CASE("image_folder: rows run top to bottom, columns left to right, one plane per channel") {
     // Quadrants: red top-left, green top-right, blue bottom-left, white bottom-right.
     const auto px = paint(100, 100, [](int x, int y) {
-        if (y < 50) return x < 50 ? rgb{255, 0, 0} : rgb{0, 255, 0};
-        return x < 50 ? rgb{0, 0, 255} : rgb{255, 255, 255};
+        if (y < 50) return x < 50 ? colour{255, 0, 0} : colour{0, 255, 0};
+        return x < 50 ? colour{0, 0, 255} : colour{255, 255, 255};
     });
     const auto p = png(100, 100, px);
     const auto x = data::decode_image(p.data(), p.size(), "q.png", 20);
@@ -200,7 +200,7 @@ TEST_CASE("image_folder: rows run top to bottom, columns left to right, one plan
 TEST_CASE("image_folder: a linear ramp is resampled at the output pixel centres") {
     // R = x across a 256-wide crop of a 256×300 image: a symmetric resampling filter reproduces a
     // linear function, so output column j holds the input at its centre u = (j + ½)·256/32 - ½.
-    const auto px = paint(256, 300, [](int x, int) { return rgb{x, 0, 255 - x}; });
+    const auto px = paint(256, 300, [](int x, int) { return colour{x, 0, 255 - x}; });
     const auto p = png(256, 300, px);
     const auto img = data::decode_image(p.data(), p.size(), "ramp.png", 32);
     for (int j = 2; j < 30; ++j) {
@@ -213,7 +213,7 @@ TEST_CASE("image_folder: a linear ramp is resampled at the output pixel centres"
 
 TEST_CASE("image_folder: files in sorted order, classes from subfolders") {
     scratch s;
-    const rgb red{255, 0, 0}, green{0, 255, 0}, blue{0, 0, 255}, grey{128, 128, 128};
+    const colour red{255, 0, 0}, green{0, 255, 0}, blue{0, 0, 255}, grey{128, 128, 128};
     write(s.dir / "cats" / "b.png", png(30, 40, solid(30, 40, green)));
     write(s.dir / "cats" / "a.jpg", jpeg(40, 30, solid(40, 30, red)));
     write(s.dir / "dogs" / "deep" / "x.PNG", png(16, 16, solid(16, 16, blue)));
@@ -231,7 +231,7 @@ TEST_CASE("image_folder: files in sorted order, classes from subfolders") {
     CHECK(d.file(1) == s.dir / "cats" / "a.jpg");
     CHECK(d.file(2) == s.dir / "cats" / "b.png");
     CHECK(d.file(3) == s.dir / "dogs" / "deep" / "x.PNG");
-    const rgb colour[4] = {grey, red, green, blue};
+    const colour colour[4] = {grey, red, green, blue};
     const std::int32_t label[4] = {0, 1, 1, 2};
     std::vector<float> x(3 * 8 * 8);
     for (std::int64_t i = 0; i < 4; ++i) {
@@ -255,7 +255,7 @@ TEST_CASE("image_folder: files in sorted order, classes from subfolders") {
 TEST_CASE("image_folder: the decoded cache is bounded and least-recently-used") {
     scratch s;
     for (int k = 0; k < 5; ++k)
-        write(s.dir / ("img" + std::to_string(k) + ".png"), png(10, 10, solid(10, 10, rgb{40 * k, 0, 0})));
+        write(s.dir / ("img" + std::to_string(k) + ".png"), png(10, 10, solid(10, 10, colour{40 * k, 0, 0})));
     data::image_folder d(s.dir, {.side = 4, .cache_images = 2});
     std::vector<float> x(48);
     std::int32_t y;
@@ -287,7 +287,7 @@ TEST_CASE("image_folder: the decoded cache is bounded and least-recently-used") 
 TEST_CASE("image_folder: concurrent reads through a small cache give the serial results") {
     scratch s;
     for (int k = 0; k < 12; ++k)
-        write(s.dir / (std::to_string(10 + k) + ".png"), png(9, 7, solid(9, 7, rgb{20 * k, 255 - 20 * k, 7 * k})));
+        write(s.dir / (std::to_string(10 + k) + ".png"), png(9, 7, solid(9, 7, colour{20 * k, 255 - 20 * k, 7 * k})));
     data::image_folder d(s.dir, {.side = 6, .cache_images = 3});
     std::vector<std::vector<float>> serial(12, std::vector<float>(108));
     std::int32_t y;
@@ -321,7 +321,7 @@ TEST_CASE("image_folder: bad input is an io_error naming the file") {
     msg = message_of([&] { data::image_folder(s.dir / "absent"); });
     CHECK(contains(msg, (s.dir / "absent").string()));
 
-    const auto good = jpeg(178, 218, solid(178, 218, rgb{1, 2, 3}));
+    const auto good = jpeg(178, 218, solid(178, 218, colour{1, 2, 3}));
     // Every truncation of a JPEG, from the empty file to one byte short of its end marker.
     int caught = 0, tried = 0;
     for (std::size_t n = 0; n + 1 < good.size(); n += (n < 700 ? 1 : 97)) {
@@ -346,7 +346,7 @@ TEST_CASE("image_folder: bad input is an io_error naming the file") {
     CHECK(contains(msg, (s.dir / "nope.png").string()));
     // A BMP (which stb could decode) is not taken for a JPEG or PNG.
     std::vector<std::uint8_t> bmp;
-    REQUIRE(stbi_write_bmp_to_func(append, &bmp, 4, 4, 3, solid(4, 4, rgb{9, 9, 9}).data()) == 1);
+    REQUIRE(stbi_write_bmp_to_func(append, &bmp, 4, 4, 3, solid(4, 4, colour{9, 9, 9}).data()) == 1);
     msg = message_of([&] { data::decode_image(bmp.data(), bmp.size(), "x.bmp.jpg", 16); });
     CHECK(contains(msg, "x.bmp.jpg: not a JPEG or PNG file"));
 
@@ -378,7 +378,7 @@ TEST_CASE("image_folder: bad input is an io_error naming the file") {
     CHECK(contains(msg, "fuzz.png: truncated PNG"));
 
     // A PNG whose data chunk declares 1 GB: refused before stb allocates for it.
-    auto greedy = png(8, 6, solid(8, 6, rgb{5, 6, 7}));
+    auto greedy = png(8, 6, solid(8, 6, colour{5, 6, 7}));
     std::size_t idat = 8;
     while (idat + 8 < greedy.size() && std::string(greedy.begin() + std::ptrdiff_t(idat) + 4,
                                                    greedy.begin() + std::ptrdiff_t(idat) + 8) != "IDAT")
@@ -386,17 +386,18 @@ TEST_CASE("image_folder: bad input is an io_error naming the file") {
     REQUIRE(idat + 8 < greedy.size());
     greedy[idat] = 0x40;  // length 0x40xxxxxx
     msg = message_of([&] { data::decode_image(greedy.data(), greedy.size(), "greedy.png", 16); });
-    CHECK(contains(msg, "greedy.png: truncated PNG (the chunk at byte " + std::to_string(idat)));
+    CHECK(contains(msg, "greedy.png: truncated PNG: PNG chunk at byte " + std::to_string(idat)));
 
     // A PNG header claiming 20000×10 pixels: refused from the header, before decoding.
     std::vector<std::uint8_t> huge = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
-                                      0,    0,   0x4e, 0x20, 0, 0, 0, 10, 8, 2, 0, 0, 0, 0, 0, 0, 0};
+                                      0,    0,   0x4e, 0x20, 0, 0, 0, 10, 8, 2, 0, 0, 0, 0, 0, 0, 0,
+                                      0,    0,   0,    0,    'I', 'E', 'N', 'D', 0xae, 0x42, 0x60, 0x82};
     msg = message_of([&] { data::decode_image(huge.data(), huge.size(), "huge.png", 16); });
     CHECK(contains(msg, "huge.png"));
     CHECK(contains(msg, "20000"));
 
     // A folder whose image turns out bad only when read: the read names it.
-    write(s.dir / "later" / "a.png", png(4, 4, solid(4, 4, rgb{0, 0, 0})));
+    write(s.dir / "later" / "a.png", png(4, 4, solid(4, 4, colour{0, 0, 0})));
     write(s.dir / "later" / "b.png", {'n', 'o', 't'});
     data::image_folder d(s.dir / "later", {.side = 4});
     std::vector<float> x(48);

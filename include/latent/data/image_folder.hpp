@@ -26,6 +26,7 @@
 #include "latent/data/dataset.hpp"
 #include "latent/data/detail/image_cache.hpp"
 #include "latent/io/detail/stb.hpp"
+#include "latent/io/png.hpp"
 
 namespace latent::data {
 
@@ -65,23 +66,6 @@ struct stbi_deleter {
 inline const char* stbi_reason() {
     const char* r = stbi_failure_reason();
     return r != nullptr ? r : "unknown reason";
-}
-
-/// The byte offset of the first PNG chunk whose declared length runs past the end of the data, or npos.
-///
-/// stb_image grows its buffer for the compressed data to a chunk's declared length before reading it, so
-/// a 100-byte file declaring a 1 GB chunk costs a 1-2 GB allocation; every chunk of a valid PNG lies
-/// inside the file, so one that does not is refused first. Walks from the signature to IEND.
-inline std::size_t png_chunk_overrun(const std::uint8_t* d, std::size_t n) {
-    std::size_t pos = 8;  // after the signature
-    while (pos + 8 <= n) {
-        const std::uint64_t length = (std::uint64_t{d[pos]} << 24) | (std::uint64_t{d[pos + 1]} << 16) |
-                                     (std::uint64_t{d[pos + 2]} << 8) | std::uint64_t{d[pos + 3]};
-        if (length + 12 > n - pos) return pos;  // length, type, data and CRC must all be there
-        if (d[pos + 4] == 'I' && d[pos + 5] == 'E' && d[pos + 6] == 'N' && d[pos + 7] == 'D') break;
-        pos += static_cast<std::size_t>(length) + 12;
-    }
-    return std::string::npos;
 }
 
 /// Why stb_image 2.27 must not be given this JPEG, or nullptr: a Huffman table (DHT) with more than
@@ -180,10 +164,15 @@ inline std::vector<float> decode_image(const std::uint8_t* data, std::size_t siz
         const char* unsafe = detail::jpeg_unsafe_for_stb(data, size);
         LATENT_CHECK(unsafe == nullptr, io_error, file_name, ": corrupt JPEG (", unsafe, ")");
     }
+    std::vector<std::uint8_t> cleaned;  // the PNG without empty IDAT chunks, when it had some
     if (is_png) {
-        const std::size_t overrun = detail::png_chunk_overrun(data, size);
-        LATENT_CHECK(overrun == std::string::npos, io_error, file_name, ": truncated PNG (the chunk at byte ",
-                     overrun, " runs past the end of the file's ", size, " bytes)");
+        // Checks that every chunk fits in the file before stb trusts their lengths, and drops empty
+        // IDAT chunks that stb would copy from a null pointer (io/png.hpp says why).
+        cleaned = ::latent::detail::drop_empty_idat({data, size}, file_name + ": truncated PNG");
+        if (!cleaned.empty()) {
+            data = cleaned.data();
+            size = cleaned.size();
+        }
     }
     const int len = static_cast<int>(size);
     int w = 0, h = 0, channels = 0;

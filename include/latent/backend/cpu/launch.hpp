@@ -32,6 +32,8 @@ void run_items(std::size_t n, std::size_t parallel_from, Kernel& f) {
         for (std::int64_t i = 0; i < count; ++i) f(static_cast<std::size_t>(i));
         return;
     }
+#else
+    (void)parallel_from;
 #endif
     for (std::size_t i = 0; i < n; ++i) f(i);
 }
