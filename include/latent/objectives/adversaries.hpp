@@ -70,19 +70,24 @@ private:
 };
 }  // namespace detail
 
-/// CSVAE's adversary on `Segment`: the encoder maximises its predictive entropy.
-template <fixed_string Segment>
-struct entropy_adversary {
+/// An adversary on `Segment` whose per-example `Objective` the encoder maximises: the main loss
+/// gains −weight·mean(Objective) under the name "<Objective::name>.<Segment>", and the adversary
+/// trains on its own cross-entropy (adversary.<Segment>).
+template <fixed_string Segment, class Objective>
+struct label_adversary_term {
     static constexpr fixed_string segment = Segment;
     template <scalar T, backend B>
     class impl {
     public:
         explicit impl(const term_args<T, B>& a)
-            : adv_(a, Segment.str()), weight_(a.options.weight_of("entropy." + Segment.str(), 1.0)) {}
+            : adv_(a, Segment.str()),
+              name_(std::string(Objective::name) + "." + Segment.str()),
+              weight_(a.options.weight_of(name_, 1.0)) {}
         void add(const forward_pass<T, B>& f, step_losses<T, B>& out) {
-            // The entropy's gradient reaches δ too; the trainer clears δ's gradients before δ's own step.
-            const var<T, B> h = mean(adv_.entropy(adv_.logits(f.sample(Segment.view()))));
-            out.add_main("entropy." + Segment.str(), h * -weight_);
+            // This piece's gradient reaches the adversary too; the trainer clears the adversary's
+            // gradients before its own step, so only the encoder (and decoder) learn from it.
+            const var<T, B> logits = adv_.logits(f.sample(Segment.view()));
+            out.add_main(name_, mean(Objective::per_example(adv_, logits, f.y)) * -weight_);
             adv_.add_own_loss(f, out);
         }
         void for_each_module(const std::function<void(nn::module<T, B>&)>& fn) { fn(adv_.net()); }
@@ -90,31 +95,36 @@ struct entropy_adversary {
 
     private:
         detail::label_adversary<T, B> adv_;
+        std::string name_;
         double weight_;
     };
 };
 
-/// CondVAE-info's adversary on `Segment`: the encoder maximises the adversary's cross-entropy.
-template <fixed_string Segment>
-struct cross_entropy_adversary {
-    static constexpr fixed_string segment = Segment;
+/// H(q_δ(y|z)): CSVAE's bounded objective.
+struct maximise_entropy {
+    static constexpr const char* name = "entropy";
     template <scalar T, backend B>
-    class impl {
-    public:
-        explicit impl(const term_args<T, B>& a)
-            : adv_(a, Segment.str()), weight_(a.options.weight_of("ce." + Segment.str(), 1.0)) {}
-        void add(const forward_pass<T, B>& f, step_losses<T, B>& out) {
-            const var<T, B> ce = mean(adv_.nll(adv_.logits(f.sample(Segment.view())), f.y));
-            out.add_main("ce." + Segment.str(), ce * -weight_);
-            adv_.add_own_loss(f, out);
-        }
-        void for_each_module(const std::function<void(nn::module<T, B>&)>& fn) { fn(adv_.net()); }
-        detail::label_adversary<T, B>& adversary() { return adv_; }
-
-    private:
-        detail::label_adversary<T, B> adv_;
-        double weight_;
-    };
+    static var<T, B> per_example(const detail::label_adversary<T, B>& adv, const var<T, B>& logits,
+                                 const label_batch<T, B>&) {
+        return adv.entropy(logits);
+    }
 };
+/// CE(r_ψ(z), y): CondVAE-info's unbounded objective.
+struct maximise_cross_entropy {
+    static constexpr const char* name = "ce";
+    template <scalar T, backend B>
+    static var<T, B> per_example(const detail::label_adversary<T, B>& adv, const var<T, B>& logits,
+                                 const label_batch<T, B>& y) {
+        return adv.nll(logits, y);
+    }
+};
+
+/// CSVAE's adversary on `Segment`: the encoder maximises its predictive entropy (weight "entropy.<seg>").
+template <fixed_string Segment>
+using entropy_adversary = label_adversary_term<Segment, maximise_entropy>;
+
+/// CondVAE-info's adversary on `Segment`: the encoder maximises its cross-entropy (weight "ce.<seg>").
+template <fixed_string Segment>
+using cross_entropy_adversary = label_adversary_term<Segment, maximise_cross_entropy>;
 
 }  // namespace latent

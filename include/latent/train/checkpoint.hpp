@@ -125,6 +125,23 @@ void save_checkpoint(const std::filesystem::path& path, const std::vector<parame
     save_safetensors(path, tensors, md);
 }
 
+/// Saves only the parameters' values (and buffers), under their names: a plain state dict that
+/// PyTorch's safetensors.torch.load_file reads directly (the `model.safetensors` of the examples).
+/// Written atomically, as save_checkpoint.
+template <scalar T, backend B>
+void save_weights(const std::filesystem::path& path, const std::vector<parameter<T, B>*>& params,
+                  const safetensors_metadata& metadata = {}) {
+    std::vector<named_tensor> tensors;
+    std::set<std::string> names;
+    for (const auto* p : params) {
+        LATENT_CHECK(p != nullptr, config_error, "save_weights: a null parameter pointer");
+        LATENT_CHECK(names.insert(p->name()).second, io_error, "weights '", path.string(), "': two parameters are named '",
+                     p->name(), "'");
+        tensors.push_back(to_named_tensor(p->name(), p->value()));
+    }
+    save_safetensors(path, tensors, metadata);
+}
+
 /// Restores values (and, by default, optimizer state and step counts) of `params` from a file
 /// that save_checkpoint wrote, and returns the caller's metadata stored with them.
 ///

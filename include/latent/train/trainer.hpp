@@ -62,6 +62,9 @@ public:
     trainer_options& time_budget(double seconds) { return set(budget_, seconds); }
     /// Progress bar on stderr (plain lines when it is not a terminal).
     trainer_options& show_progress(bool on) { return set(progress_, on); }
+    /// End this call of fit after this many epochs (0: run to `epochs`), as if the process were
+    /// stopped there: a later fit with resume continues the same schedule.
+    trainer_options& stop_after(int n) { return set(stop_after_, n); }
     /// Decode batches on a background thread (the loader's option).
     trainer_options& background_loading(bool on) { return set(background_, on); }
 
@@ -77,6 +80,7 @@ public:
     double time_budget() const { return budget_; }
     bool show_progress() const { return progress_; }
     bool background_loading() const { return background_; }
+    int stop_after() const { return stop_after_; }
 
 private:
     template <class V, class U>
@@ -95,6 +99,7 @@ private:
     double budget_ = 0;
     bool progress_ = true;
     bool background_ = true;
+    int stop_after_ = 0;
 };
 
 /// One epoch's means of every term, by name, in the order the model reports them.
@@ -155,6 +160,7 @@ public:
     template <data::source S>
     std::vector<epoch_record> fit(const S& train, data::index_list indices) {
         data::loader_state start{};
+        if (!options_.out().empty()) std::filesystem::create_directories(options_.out());
         if (options_.resume() && !options_.out().empty() && std::filesystem::exists(checkpoint_path()))
             start = restore(checkpoint_path());
         data::loader<T, B> batches(train, std::move(indices),
@@ -198,7 +204,8 @@ public:
                 save(checkpoint_path(), batches.state());
             }
             const double spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
-            if (options_.time_budget() > 0 && spent >= options_.time_budget()) {
+            const bool stopped = options_.stop_after() > 0 && static_cast<int>(run.size()) >= options_.stop_after();
+            if (stopped || (options_.time_budget() > 0 && spent >= options_.time_budget())) {
                 ++epoch_;
                 break;
             }
@@ -215,7 +222,6 @@ public:
         md["trainer.loader_epoch"] = std::to_string(at.epoch);
         md["trainer.loader_position"] = std::to_string(at.position);
         md["trainer.rng_offset"] = std::to_string(model_.rng().offset());
-        std::filesystem::create_directories(path.parent_path().empty() ? "." : path.parent_path());
         save_checkpoint(path, model_.parameters(), md);
     }
 
