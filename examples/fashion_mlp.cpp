@@ -5,6 +5,8 @@
 //   fashion_mlp [--epochs N] [--batch N] [--lr X] [--seed N] [--data DIR] [--save FILE]
 //
 // Expect about 87% test accuracy after 5 epochs, in seconds on 2 cores.
+#include <latent/app/flags.hpp>
+#include <latent/app/main.hpp>
 #include <latent/latent.hpp>
 
 #include <cstdio>
@@ -27,20 +29,14 @@ struct settings {
 
 settings parse(int argc, char** argv) {
     settings s;
-    for (int i = 1; i < argc; ++i) {
-        const std::string arg = argv[i];
-        auto value = [&]() -> std::string {
-            if (i + 1 >= argc) throw config_error("fashion_mlp: " + arg + " needs a value");
-            return argv[++i];
-        };
-        if (arg == "--epochs") s.epochs = std::stoi(value());
-        else if (arg == "--batch") s.batch = std::stoll(value());
-        else if (arg == "--lr") s.lr = std::stod(value());
-        else if (arg == "--seed") s.seed = std::stoull(value());
-        else if (arg == "--data") s.data = value();
-        else if (arg == "--save") s.save = value();
-        else throw config_error("fashion_mlp: unknown option " + arg);
-    }
+    flag_parser("fashion_mlp", "an MLP classifier on Fashion-MNIST")
+        .option("--epochs", s.epochs, "passes over the training set", 1)
+        .option("--batch", s.batch, "examples per step", 1)
+        .option("--lr", s.lr, "Adam's learning rate", 0.0)
+        .option("--seed", s.seed, "seed of initialisation and data order")
+        .option("--data", s.data, "folder with Fashion-MNIST's gzipped IDX files")
+        .option("--save", s.save, "write a safetensors checkpoint here at the end")
+        .parse(argc, argv);
     return s;
 }
 
@@ -71,7 +67,7 @@ double evaluate(nn::module<float>& net, const data::labeled_images<>& set) {
 
 }  // namespace
 
-int main(int argc, char** argv) try {
+void run(int argc, char** argv) {
     const settings s = parse(argc, argv);
     const auto train = data::load_fashion_mnist(data::split::train, s.data);
     const auto test = data::load_fashion_mnist(data::split::test, s.data);
@@ -108,8 +104,6 @@ int main(int argc, char** argv) try {
         save_checkpoint(s.save, net->parameters(), {{"epochs", std::to_string(s.epochs)}});
         std::printf("saved %s\n", s.save.c_str());
     }
-    return 0;
-} catch (const latent::error& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return 1;
 }
+
+int main(int argc, char** argv) { return run_main(argc, argv, run); }
