@@ -28,5 +28,5 @@ endif()
 function(latent_cuda_options target)
   # 3189: "module" read as an identifier (nn::module); 20012: Eigen's __host__ __device__ defaults.
   target_compile_options(${target} PRIVATE
-    $<$<COMPILE_LANGUAGE:CUDA>:-std=c++20 --expt-relaxed-constexpr --extended-lambda -diag-suppress=3189,20012>)
+    $<$<COMPILE_LANGUAGE:CUDA>:-std=c++20 --expt-relaxed-constexpr --extended-lambda -diag-suppress=3189,20012,20014>)
 endfunction()

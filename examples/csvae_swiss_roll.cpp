@@ -7,11 +7,20 @@
 // small in z. The same model without its adversary, and a plain VAE, are
 // trained with the same networks and budget for comparison (seed 001 Figures 1–3).
 //
-//   csvae_swiss_roll --out DIR [--seed N] [--epochs N] [--batch N] [--lr X] [--quick] [--resume]
+//   csvae_swiss_roll --out DIR [--seed N] [--epochs N] [--batch N] [--lr X] [--quick] [--resume] [--device cpu|cuda]
 //
 // Writes to --out: metrics.json, latents.csv (test split, CSVAE), model.safetensors,
 // z.png / w.png (+ .csv) projections coloured by label, and the trainers' checkpoints.
 #include "common.hpp"
+
+// The CUDA build compiles this file again as examples/cuda/csvae_swiss_roll.cu, where the device
+// backend exists and --device cuda trains on the GPU.
+#if defined(__CUDACC__)
+#include <latent/backend/device.hpp>
+#define LATENT_EXAMPLE_HAS_DEVICE 1
+#else
+#define LATENT_EXAMPLE_HAS_DEVICE 0
+#endif
 
 #include <latent/app/flags.hpp>
 #include <latent/app/main.hpp>
@@ -82,6 +91,9 @@ double knn_kl(const tensor<float, cpu>& points, const std::vector<std::int32_t>&
     return eval::knn_kl_by_label(points, labels, 1, 0, eval::knn_kl_options{}.k(1));
 }
 
+template <backend B>
+void train_and_report(const common_flags& flags, int stop_after);
+
 void run(int argc, char** argv) {
     common_flags defaults;
     defaults.epochs = 150;
@@ -94,8 +106,21 @@ void run(int argc, char** argv) {
         .option("--stop-after", stop_after, "end after this many epochs per model, as if interrupted (for --resume)", 0)
         .parse(argc, argv);
     if (flags.quick) flags.epochs = std::min(flags.epochs, 40);
-    LATENT_CHECK(flags.device == "cpu", config_error, "csvae_swiss_roll: --device ", flags.device,
-                 " needs a CUDA build of latent; this one has the cpu backend only");
+    if (flags.device == "cuda") {
+#if LATENT_EXAMPLE_HAS_DEVICE
+        train_and_report<device>(flags, stop_after);
+        return;
+#else
+        throw config_error("csvae_swiss_roll: --device cuda needs the CUDA build of this example "
+                           "(csvae_swiss_roll_cuda, from the cuda preset)");
+#endif
+    }
+    train_and_report<cpu>(flags, stop_after);
+}
+
+/// Trains the three models on backend B and writes the metrics and figures.
+template <backend B>
+void train_and_report(const common_flags& flags, int stop_after) {
     std::filesystem::create_directories(flags.out);
     const auto began = std::chrono::steady_clock::now();
 
@@ -104,14 +129,14 @@ void run(int argc, char** argv) {
     roll_run r{flags, stop_after, train_set, test_set, examples::first_n(10000), examples::first_n(4000)};
     const int probe_epochs = flags.quick ? 10 : 30;
     const auto layout = train_set.data.layout();
-    const auto nets = mlp_networks<float>({64, 64});
+    const auto nets = mlp_networks<float, B>({64, 64});
 
-    auto main_model = csvae<squared_error_likelihood>::build(cpu{}, layout, nets, roll_options(true), flags.seed);
+    auto main_model = csvae<squared_error_likelihood>::build(B{}, layout, nets, roll_options(true), flags.seed);
     train(main_model, r, "csvae");
-    auto ablation = csvae_without_adversary::build(cpu{}, layout, nets, roll_options(false), flags.seed);
+    auto ablation = csvae_without_adversary::build(B{}, layout, nets, roll_options(false), flags.seed);
     train(ablation, r, "csvae_noadv");
     auto plain = vae<squared_error_likelihood>::build(
-        cpu{}, layout, nets, model_options{}.size("z", 4).reconstruction(reduction::mean).weight("recon", 20).weight("kl.z", 0.2),
+        B{}, layout, nets, model_options{}.size("z", 4).reconstruction(reduction::mean).weight("recon", 20).weight("kl.z", 0.2),
         flags.seed);
     train(plain, r, "vae");
 

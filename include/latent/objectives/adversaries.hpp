@@ -119,12 +119,15 @@ struct maximise_cross_entropy {
     }
 };
 
+// The named terms are classes, not alias templates: nvcc 13 generates broken host code for an alias
+// template that forwards a string template argument.
+
 /// CSVAE's adversary on `Segment`: the encoder maximises its predictive entropy (weight "entropy.<seg>").
 template <fixed_string Segment>
-using entropy_adversary = label_adversary_term<Segment, maximise_entropy>;
+struct entropy_adversary : label_adversary_term<Segment, maximise_entropy> {};
 
 /// CondVAE-info's adversary on `Segment`: the encoder maximises its cross-entropy (weight "ce.<seg>").
 template <fixed_string Segment>
-using cross_entropy_adversary = label_adversary_term<Segment, maximise_cross_entropy>;
+struct cross_entropy_adversary : label_adversary_term<Segment, maximise_cross_entropy> {};
 
 }  // namespace latent

@@ -32,6 +32,7 @@ struct block {
     static constexpr fixed_string name = Name;
     static constexpr std::int64_t dim = Dim;  // per block
     static constexpr bool per_label = false;
+    static constexpr bool is_latent_block = true;
     using prior = Prior;
     using posterior = Posterior;
     static_assert(Dim == dynamic || Dim > 0, "a latent block needs a positive size (or `dynamic`)");
@@ -43,22 +44,17 @@ struct label_blocks {
     static constexpr fixed_string name = Name;
     static constexpr std::int64_t dim = Dim;  // per label
     static constexpr bool per_label = true;
+    static constexpr bool is_latent_block = true;
     using prior = Prior;
     using posterior = Posterior;
     static_assert(Dim == dynamic || Dim > 0, "a latent block needs a positive size (or `dynamic`)");
 };
 
-namespace detail {
+/// A `block<…>` or `label_blocks<…>`. (Checked through a member rather than by matching the
+/// templates: nvcc 13 cannot deduce a class-type template argument in a partial specialisation.)
 template <class T>
-struct is_block_type : std::false_type {};
-template <fixed_string N, std::int64_t D, class P, class Q>
-struct is_block_type<block<N, D, P, Q>> : std::true_type {};
-template <fixed_string N, std::int64_t D, class P, class Q>
-struct is_block_type<label_blocks<N, D, P, Q>> : std::true_type {};
-}  // namespace detail
-
-/// A `block<…>` or `label_blocks<…>`.
-template <class T>
-concept latent_block = detail::is_block_type<T>::value;
+concept latent_block = requires {
+    requires T::is_latent_block;
+};
 
 }  // namespace latent
