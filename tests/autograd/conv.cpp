@@ -3,6 +3,8 @@
 #include <latent/autograd/ops/conv.hpp>
 #include <latent/testing/gradcheck.hpp>
 
+#include "../support.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -10,8 +12,7 @@
 using namespace latent;
 using testing::gradcheck;
 using testing::uniform_tensor;
-using V = var<double>;
-using Vs = std::vector<V>;
+using namespace test_support;
 
 namespace {
 
@@ -122,7 +123,8 @@ std::int64_t transpose_out(std::int64_t in, std::int64_t k, const conv_case& c) 
     return (in - 1) * c.stride - 2 * c.padding + k + c.output_padding;
 }
 
-void check_close(const std::vector<double>& got, const std::vector<double>& want, double tol = 1e-12) {
+/// Like test_support::check_close, but relative to 1 + the larger magnitude (doctest scale 1).
+void check_near(const std::vector<double>& got, const std::vector<double>& want, double tol = 1e-12) {
     REQUIRE(got.size() == want.size());
     for (std::size_t i = 0; i < got.size(); ++i) {
         INFO("element " << i);
@@ -144,8 +146,8 @@ TEST_CASE("conv2d: forward against the seven-loop definition") {
             INFO(describe(k), ", scratch ", limit);
             const V y = conv2d(V(x), V(w), V(b), opt);
             CHECK(y.shape() == latent::shape{k.N, k.O, Ho, Wo});
-            check_close(y.value().to_vector(), naive_conv2d(x.to_vector(), w.to_vector(), b.to_vector(), k, Ho, Wo));
-            check_close(conv2d(V(x), V(w), opt).value().to_vector(),
+            check_near(y.value().to_vector(), naive_conv2d(x.to_vector(), w.to_vector(), b.to_vector(), k, Ho, Wo));
+            check_near(conv2d(V(x), V(w), opt).value().to_vector(),
                         naive_conv2d(x.to_vector(), w.to_vector(), {}, k, Ho, Wo));
         }
     }
@@ -163,9 +165,9 @@ TEST_CASE("conv_transpose2d: forward against the seven-loop definition") {
             INFO(describe(k), ", scratch ", limit);
             const V y = conv_transpose2d(V(x), V(w), V(b), opt);
             CHECK(y.shape() == latent::shape{k.N, k.O, Ho, Wo});
-            check_close(y.value().to_vector(),
+            check_near(y.value().to_vector(),
                         naive_conv_transpose2d(x.to_vector(), w.to_vector(), b.to_vector(), k, Ho, Wo));
-            check_close(conv_transpose2d(V(x), V(w), opt).value().to_vector(),
+            check_near(conv_transpose2d(V(x), V(w), opt).value().to_vector(),
                         naive_conv_transpose2d(x.to_vector(), w.to_vector(), {}, k, Ho, Wo));
         }
     }
@@ -181,7 +183,7 @@ TEST_CASE("conv2d: float matches the double definition") {
                        .value()
                        .as<double>()
                        .to_vector();
-    check_close(y, naive_conv2d(x.to_vector(), w.to_vector(), b.to_vector(), k, Ho, Wo), 1e-5);
+    check_near(y, naive_conv2d(x.to_vector(), w.to_vector(), b.to_vector(), k, Ho, Wo), 1e-5);
 }
 
 TEST_CASE("conv2d: gradients for input, weight and bias") {

@@ -3,14 +3,15 @@
 #include <latent/autograd/ops/random.hpp>
 #include <latent/testing/gradcheck.hpp>
 
+#include "../support.hpp"
+
 #include <algorithm>
 #include <cmath>
 
 using namespace latent;
 using testing::gradcheck;
 using testing::uniform_tensor;
-using V = var<double>;
-using Vs = std::vector<V>;
+using namespace test_support;
 
 TEST_CASE("dropout: mask statistics and inverted scaling") {
     const std::int64_t n = 100000;

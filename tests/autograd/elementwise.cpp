@@ -3,13 +3,14 @@
 #include <latent/autograd/ops/elementwise.hpp>
 #include <latent/testing/gradcheck.hpp>
 
+#include "../support.hpp"
+
 #include <cmath>
 
 using namespace latent;
 using testing::gradcheck;
 using testing::uniform_tensor;
-using V = var<double>;
-using Vs = std::vector<V>;
+using namespace test_support;
 
 namespace {
 /// Checks the gradient of a unary op on inputs drawn from [lo, hi].

@@ -7,14 +7,15 @@
 #include <latent/testing/gradcheck.hpp>
 #include <latent/tensor/random.hpp>
 
+#include "../support.hpp"
+
 #include <cmath>
 #include <vector>
 
 using namespace latent;
 using testing::gradcheck;
 using testing::uniform_tensor;
-using V = var<double>;
-using Vs = std::vector<V>;
+using namespace test_support;
 
 namespace {
 /// σ of one raw value, written out here as the reference.

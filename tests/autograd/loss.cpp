@@ -3,6 +3,8 @@
 #include <latent/autograd/ops/loss.hpp>
 #include <latent/testing/gradcheck.hpp>
 
+#include "../support.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -10,23 +12,10 @@
 using namespace latent;
 using testing::gradcheck;
 using testing::uniform_tensor;
-using V = var<double>;
-using Vs = std::vector<V>;
+using namespace test_support;
 using labels_t = tensor<std::int32_t>;
 
 namespace {
-void check_ok(const testing::gradcheck_result& r) {
-    INFO(r.report);
-    CHECK(r.ok);
-}
-/// Element by element, to a relative tolerance far below float's but above double rounding.
-void check_close(const std::vector<double>& got, const std::vector<double>& want, double eps = 1e-12) {
-    REQUIRE(got.size() == want.size());
-    for (std::size_t i = 0; i < got.size(); ++i) {
-        INFO("element ", i);
-        CHECK(got[i] == doctest::Approx(want[i]).epsilon(eps));
-    }
-}
 parameter<double> param(const char* name, const latent::shape& s, std::initializer_list<double> values) {
     return parameter<double>(name, tensor<double>::from_host(s, values));
 }

@@ -3,11 +3,12 @@
 #include <latent/autograd/ops/matmul.hpp>
 #include <latent/testing/gradcheck.hpp>
 
+#include "../support.hpp"
+
 using namespace latent;
 using testing::gradcheck;
 using testing::uniform_tensor;
-using V = var<double>;
-using Vs = std::vector<V>;
+using namespace test_support;
 
 TEST_CASE("matmul: values against a naive loop") {
     const auto a = uniform_tensor({3, 5}, 1), b = uniform_tensor({5, 2}, 2);

@@ -3,13 +3,14 @@
 #include <latent/autograd/ops/reduce.hpp>
 #include <latent/testing/gradcheck.hpp>
 
+#include "../support.hpp"
+
 #include <cmath>
 
 using namespace latent;
 using testing::gradcheck;
 using testing::uniform_tensor;
-using V = var<double>;
-using Vs = std::vector<V>;
+using namespace test_support;
 
 TEST_CASE("reduce: values by hand") {
     const V x(tensor<double>::from_host({2, 3}, {1, 2, 3, 4, 5, 6}));

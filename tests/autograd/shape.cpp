@@ -3,6 +3,8 @@
 #include <latent/autograd/ops/shape.hpp>
 #include <latent/testing/gradcheck.hpp>
 
+#include "../support.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <span>
@@ -12,15 +14,10 @@
 using namespace latent;
 using testing::gradcheck;
 using testing::uniform_tensor;
-using V = var<double>;
-using Vs = std::vector<V>;
+using namespace test_support;
 using labels_t = tensor<std::int32_t>;
 
 namespace {
-void check_ok(const testing::gradcheck_result& r) {
-    INFO(r.report);
-    CHECK(r.ok);
-}
 /// Naive concatenation of row-major matrices (rows × cols each) into one matrix.
 std::vector<double> naive_concat(const std::vector<tensor<double>>& parts) {
     const auto rows = static_cast<std::size_t>(parts[0].rows());

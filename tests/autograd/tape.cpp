@@ -3,13 +3,14 @@
 #include <latent/autograd/ops/matmul.hpp>
 #include <latent/testing/gradcheck.hpp>
 
+#include "../support.hpp"
+
 #include <string>
 
 using namespace latent;
 using testing::gradcheck;
 using testing::uniform_tensor;
-using V = var<double>;
-using Vs = std::vector<V>;
+using namespace test_support;
 
 namespace {
 /// A test-only op with a deliberately wrong backward (it forgets the factor 2 of d(x²)/dx).

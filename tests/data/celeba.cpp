@@ -2,6 +2,8 @@
 
 #include <latent/data/celeba.hpp>
 
+#include "../support.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -16,17 +18,9 @@
 
 using namespace latent;
 namespace fs = std::filesystem;
+using namespace test_support;
 
 namespace {
-/// A scratch directory removed at the end of a test.
-struct scratch {
-    fs::path dir;
-    scratch() : dir(fs::temp_directory_path() / ("latent_celeba_" + std::to_string(std::random_device{}()))) {
-        fs::create_directories(dir);
-    }
-    ~scratch() { fs::remove_all(dir); }
-};
-
 // CelebA's 40 attributes, in the order of list_attr_celeba.txt.
 const std::vector<std::string> names40 = {
     "5_o_Clock_Shadow", "Arched_Eyebrows", "Attractive",       "Bags_Under_Eyes",     "Bald",
@@ -44,7 +38,7 @@ const std::vector<std::string> ccvae18 = {
     "Bushy_Eyebrows",  "Chubby",          "Eyeglasses", "Heavy_Makeup", "Male",       "No_Beard",
     "Pale_Skin",       "Receding_Hairline", "Smiling",  "Wavy_Hair",    "Wearing_Necktie", "Young"};
 
-struct rgb {
+struct face_rgb {
     int r, g, b;
 };
 
@@ -76,8 +70,8 @@ bool facial_hair(int k) {
     const auto& p = faces[std::size_t(k - 1)].present;
     return p.count("Mustache") || p.count("Goatee") || !p.count("No_Beard");
 }
-rgb colour_of(int k) { return {(k * 20) % 256, 255 - k * 15, (k * 37) % 256}; }
-const rgb border_colour{250, 250, 250};
+face_rgb colour_of(int k) { return {(k * 20) % 256, 255 - k * 15, (k * 37) % 256}; }
+const face_rgb border_colour{250, 250, 250};
 
 /// list_attr_celeba.txt as the real one is laid out ("1" padded to " 1").
 std::string attribute_text(const std::vector<face>& fs_) {
@@ -106,12 +100,12 @@ void write_bytes(const fs::path& p, const std::vector<std::uint8_t>& b) {
 }
 void write_text(const fs::path& p, const std::string& t) { std::ofstream(p, std::ios::binary) << t; }
 /// A 178×218 JPEG: a flat colour, or (with a border) the colour in the centred 178×178 square only.
-std::vector<std::uint8_t> face_jpeg(rgb c, bool border) {
+std::vector<std::uint8_t> face_jpeg(face_rgb c, bool border) {
     const int w = 178, h = 218;
     std::vector<std::uint8_t> px(std::size_t(w * h * 3));
     for (int y = 0; y < h; ++y)
         for (int x = 0; x < w; ++x) {
-            const rgb v = (border && (y < 20 || y >= 198)) ? border_colour : c;
+            const face_rgb v = (border && (y < 20 || y >= 198)) ? border_colour : c;
             std::uint8_t* p = &px[std::size_t((y * w + x) * 3)];
             p[0] = std::uint8_t(v.r);
             p[1] = std::uint8_t(v.g);
@@ -327,7 +321,7 @@ TEST_CASE("celeba: subset sizes and membership follow the papers' rules, per spl
 }
 
 TEST_CASE("celeba: the papers' subsets of a CelebA-shaped folder, per split") {
-    scratch s;
+    scratch s("celeba");
     write_celeba(s.dir);
     using data::celeba_split;
     using data::celeba_subset;
@@ -402,7 +396,7 @@ TEST_CASE("celeba: the papers' subsets of a CelebA-shaped folder, per split") {
 }
 
 TEST_CASE("celeba: images are read centre-cropped and resized, in CHW floats") {
-    scratch s;
+    scratch s("celeba");
     write_celeba(s.dir);
     const data::celeba d(s.dir, {.subset = data::celeba_subset::ccvae18, .split = data::celeba_split::all, .side = 64});
     CHECK(d.layout().shape == std::vector<std::int64_t>{3, 64, 64});
@@ -410,7 +404,7 @@ TEST_CASE("celeba: images are read centre-cropped and resized, in CHW floats") {
     std::vector<std::int32_t> y(18);
     for (std::int64_t i = 0; i < d.size(); ++i) {
         d.read(i, x.data(), y.data());
-        const rgb c = colour_of(int(i) + 1);
+        const face_rgb c = colour_of(int(i) + 1);
         const int v[3] = {c.r, c.g, c.b};
         float worst = 0;
         // Image 7 has a white band above and below its centred square: the crop must cut it off,
@@ -424,7 +418,7 @@ TEST_CASE("celeba: images are read centre-cropped and resized, in CHW floats") {
 }
 
 TEST_CASE("celeba: the decoded cache stays within its capacity") {
-    scratch s;
+    scratch s("celeba");
     write_celeba(s.dir);
     const data::celeba d(s.dir, {.subset = data::celeba_subset::ccvae18, .split = data::celeba_split::all,
                                  .side = 8, .cache_images = 3});
@@ -466,7 +460,7 @@ TEST_CASE("celeba: the decoded cache stays within its capacity") {
 }
 
 TEST_CASE("celeba: missing files, bad images and bad text are io_errors naming the file") {
-    scratch s;
+    scratch s("celeba");
     const fs::path attr = s.dir / "list_attr_celeba.txt", part = s.dir / "list_eval_partition.txt",
                    imgs = s.dir / "img_align_celeba";
     auto open = [&](bool check = true) {

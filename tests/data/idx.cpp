@@ -2,26 +2,21 @@
 
 #include <latent/data/idx.hpp>
 
+#include "../support.hpp"
+
 #include <malloc.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <span>
 
 using namespace latent;
 namespace fs = std::filesystem;
+using namespace test_support;
 
 namespace {
-/// A scratch directory removed at the end of a test.
-struct scratch {
-    fs::path dir;
-    scratch() : dir(fs::temp_directory_path() / ("latent_idx_" + std::to_string(std::random_device{}()))) {
-        fs::create_directories(dir);
-    }
-    ~scratch() { fs::remove_all(dir); }
-};
-
 std::vector<std::uint8_t> idx_bytes(std::vector<std::uint32_t> dims, const std::vector<std::uint8_t>& values) {
     std::vector<std::uint8_t> b = {0, 0, 0x08, static_cast<std::uint8_t>(dims.size())};
     for (auto d : dims)
@@ -38,14 +33,10 @@ void write_gzip(const fs::path& p, const std::vector<std::uint8_t>& bytes) {
     gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
     gzclose(f);
 }
-std::vector<std::uint8_t> read_all(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), {}};
-}
 }  // namespace
 
 TEST_CASE("idx: plain and gzip files read back") {
-    scratch s;
+    scratch s("idx");
     const auto bytes = idx_bytes({2, 2, 3}, {0, 1, 2, 3, 4, 5, 250, 251, 252, 253, 254, 255});
     write_plain(s.dir / "a.idx", bytes);
     write_gzip(s.dir / "a.idx.gz", bytes);
@@ -58,7 +49,7 @@ TEST_CASE("idx: plain and gzip files read back") {
 }
 
 TEST_CASE("idx: every truncation and bad header is an io_error naming the file") {
-    scratch s;
+    scratch s("idx");
     const auto bytes = idx_bytes({3, 2}, {1, 2, 3, 4, 5, 6});
     for (std::size_t n = 0; n < bytes.size(); ++n) {
         const std::vector<std::uint8_t> prefix(bytes.begin(), bytes.begin() + std::ptrdiff_t(n));
@@ -69,7 +60,7 @@ TEST_CASE("idx: every truncation and bad header is an io_error naming the file")
     }
     // truncated compressed stream
     write_gzip(s.dir / "full.gz", bytes);
-    auto gz = read_all(s.dir / "full.gz");
+    auto gz = read_bytes(s.dir / "full.gz");
     for (std::size_t n = 0; n + 1 < gz.size(); ++n) {
         write_plain(s.dir / "cut.gz", {gz.begin(), gz.begin() + std::ptrdiff_t(n)});
         CHECK_THROWS_AS(data::read_idx(s.dir / "cut.gz"), io_error);
@@ -95,8 +86,81 @@ TEST_CASE("idx: every truncation and bad header is an io_error naming the file")
     CHECK_THROWS_AS(data::read_idx(s.dir / "missing.idx"), io_error);
 }
 
+TEST_CASE("idx: read_idx_bytes parses in memory and refuses what the file reader refuses") {
+    scratch s("idx");
+    // gzip bytes as zlib's file writer makes them, read back into memory
+    auto gzip_of = [&](const std::vector<std::uint8_t>& bytes) {
+        write_gzip(s.dir / "g.gz", bytes);
+        return read_bytes(s.dir / "g.gz");
+    };
+    auto parse = [](const std::vector<std::uint8_t>& b) {
+        return data::read_idx_bytes(std::span<const std::uint8_t>(b), "memory");
+    };
+    const auto good = idx_bytes({2, 2, 3}, {0, 1, 2, 3, 4, 5, 250, 251, 252, 253, 254, 255});
+    for (const auto& b : {good, gzip_of(good)}) {
+        const auto a = parse(b);
+        CHECK(a.dims == std::vector<std::int64_t>{2, 2, 3});
+        REQUIRE(a.values.size() == 12);
+        CHECK(a.values[0] == 0);
+        CHECK(a.values[11] == 255);
+    }
+    // two gzip members in a row are one stream, as gzread reads them
+    auto two = gzip_of(std::vector<std::uint8_t>(good.begin(), good.begin() + 7));
+    const auto rest = gzip_of(std::vector<std::uint8_t>(good.begin() + 7, good.end()));
+    two.insert(two.end(), rest.begin(), rest.end());
+    CHECK(parse(two).values == std::vector<std::uint8_t>(good.begin() + 16, good.end()));
+
+    const auto bytes = idx_bytes({3, 2}, {1, 2, 3, 4, 5, 6});
+    for (std::size_t n = 0; n < bytes.size(); ++n) {
+        CAPTURE(n);
+        const std::vector<std::uint8_t> prefix(bytes.begin(), bytes.begin() + std::ptrdiff_t(n));
+        CHECK_THROWS_AS(parse(prefix), io_error);
+        CHECK_THROWS_AS(parse(gzip_of(prefix)), io_error);
+    }
+    const auto gz = gzip_of(bytes);
+    CHECK(parse(gz).values == std::vector<std::uint8_t>{1, 2, 3, 4, 5, 6});
+    for (std::size_t n = 0; n + 1 < gz.size(); ++n) {
+        CAPTURE(n);
+        CHECK_THROWS_AS(parse({gz.begin(), gz.begin() + std::ptrdiff_t(n)}), io_error);
+    }
+    auto garbage = gz;  // bytes after the gzip stream that are not another member
+    garbage.push_back(0);
+    CHECK_THROWS_AS(parse(garbage), io_error);
+    // A flipped bit after gzip's 10-byte header (in the deflate data, CRC or length) is refused,
+    // or changed nothing that the CRC covers: what is read is then the original.
+    for (std::size_t k = 10; k < gz.size(); ++k) {
+        CAPTURE(k);
+        auto corrupt = gz;
+        corrupt[k] ^= 0x10;
+        std::vector<std::uint8_t> got;
+        try {
+            got = parse(corrupt).values;
+        } catch (const io_error&) {
+            continue;
+        }
+        CHECK(got == std::vector<std::uint8_t>{1, 2, 3, 4, 5, 6});
+    }
+    auto bad = bytes;
+    bad[0] = 1;
+    CHECK_THROWS_WITH_AS(parse(bad), "memory: not an IDX file (bad magic)", io_error);
+    CHECK_THROWS_WITH_AS(parse(gzip_of(bad)), "memory: not an IDX file (bad magic)", io_error);
+    bad = bytes;
+    bad[2] = 0x0D;
+    CHECK_THROWS_AS(parse(bad), io_error);
+    CHECK_THROWS_AS(parse(gzip_of(bad)), io_error);
+    auto longer = bytes;
+    longer.push_back(7);
+    CHECK_THROWS_AS(parse(longer), io_error);
+    CHECK_THROWS_AS(parse(gzip_of(longer)), io_error);
+    CHECK_THROWS_AS(parse(idx_bytes({0xFFFFFFFFu, 4}, {1, 2, 3})), io_error);
+    CHECK_THROWS_AS(parse(gzip_of(idx_bytes({0xFFFFFFFFu, 4}, {1, 2, 3}))), io_error);
+    CHECK_THROWS_AS(parse(idx_bytes({0x10000000u}, {1, 2, 3})), io_error);
+    CHECK_THROWS_AS(parse(gzip_of(idx_bytes({0x10000000u}, {1, 2, 3}))), io_error);
+    CHECK_THROWS_AS(parse({}), io_error);
+}
+
 TEST_CASE("idx: mutated files load or throw io_error, nothing else") {
-    scratch s;
+    scratch s("idx");
     const auto bytes = idx_bytes({4, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
     std::mt19937 gen(7);
     for (int trial = 0; trial < 500; ++trial) {
@@ -115,7 +179,7 @@ TEST_CASE("idx: mutated files load or throw io_error, nothing else") {
 }
 
 TEST_CASE("idx: image and label files must agree") {
-    scratch s;
+    scratch s("idx");
     write_plain(s.dir / "img.idx", idx_bytes({2, 2, 2}, {0, 255, 0, 255, 255, 0, 255, 0}));
     write_plain(s.dir / "lab.idx", idx_bytes({2}, {3, 1}));
     write_plain(s.dir / "lab3.idx", idx_bytes({3}, {3, 1, 2}));
@@ -143,7 +207,7 @@ TEST_CASE("idx: the real Fashion-MNIST test split") {
 }
 
 TEST_CASE("idx: load_idx_dataset holds the bytes and reads what load_idx_images gives") {
-    scratch s;
+    scratch s("idx");
     write_gzip(s.dir / "img.idx.gz", idx_bytes({3, 2, 3}, {0, 1, 2, 3, 4, 5, 128, 129, 130, 131, 132, 133, 250, 251,
                                                            252, 253, 254, 255}));
     write_plain(s.dir / "lab.idx", idx_bytes({3}, {4, 0, 9}));

@@ -2,6 +2,8 @@
 
 #include <latent/data/image_folder.hpp>
 
+#include "../support.hpp"
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -12,17 +14,9 @@
 
 using namespace latent;
 namespace fs = std::filesystem;
+using namespace test_support;
 
 namespace {
-/// A scratch directory removed at the end of a test.
-struct scratch {
-    fs::path dir;
-    scratch() : dir(fs::temp_directory_path() / ("latent_imgf_" + std::to_string(std::random_device{}()))) {
-        fs::create_directories(dir);
-    }
-    ~scratch() { fs::remove_all(dir); }
-};
-
 struct colour {
     int r, g, b;
 };
@@ -212,7 +206,7 @@ TEST_CASE("image_folder: a linear ramp is resampled at the output pixel centres"
 }
 
 TEST_CASE("image_folder: files in sorted order, classes from subfolders") {
-    scratch s;
+    scratch s("imgf");
     const colour red{255, 0, 0}, green{0, 255, 0}, blue{0, 0, 255}, grey{128, 128, 128};
     write(s.dir / "cats" / "b.png", png(30, 40, solid(30, 40, green)));
     write(s.dir / "cats" / "a.jpg", jpeg(40, 30, solid(40, 30, red)));
@@ -253,7 +247,7 @@ TEST_CASE("image_folder: files in sorted order, classes from subfolders") {
 }
 
 TEST_CASE("image_folder: the decoded cache is bounded and least-recently-used") {
-    scratch s;
+    scratch s("imgf");
     for (int k = 0; k < 5; ++k)
         write(s.dir / ("img" + std::to_string(k) + ".png"), png(10, 10, solid(10, 10, colour{40 * k, 0, 0})));
     data::image_folder d(s.dir, {.side = 4, .cache_images = 2});
@@ -285,7 +279,7 @@ TEST_CASE("image_folder: the decoded cache is bounded and least-recently-used") 
 }
 
 TEST_CASE("image_folder: concurrent reads through a small cache give the serial results") {
-    scratch s;
+    scratch s("imgf");
     for (int k = 0; k < 12; ++k)
         write(s.dir / (std::to_string(10 + k) + ".png"), png(9, 7, solid(9, 7, colour{20 * k, 255 - 20 * k, 7 * k})));
     data::image_folder d(s.dir, {.side = 6, .cache_images = 3});
@@ -311,7 +305,7 @@ TEST_CASE("image_folder: concurrent reads through a small cache give the serial 
 }
 
 TEST_CASE("image_folder: bad input is an io_error naming the file") {
-    scratch s;
+    scratch s("imgf");
     // An empty folder, and one that does not exist.
     fs::create_directories(s.dir / "empty" / "sub");
     write(s.dir / "empty" / "sub" / "readme.txt", {'x'});

@@ -4,6 +4,8 @@
 #include <latent/dist/dist.hpp>
 #include <latent/testing/gradcheck.hpp>
 
+#include "../support.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -11,9 +13,7 @@
 using namespace latent;
 using testing::gradcheck;
 using testing::uniform_tensor;
-using V = var<double>;
-using Vs = std::vector<V>;
-using Td = tensor<double>;
+using namespace test_support;
 using labels_t = tensor<std::int32_t>;
 
 // What each distribution offers, as the model template will ask for it.
@@ -32,17 +32,6 @@ static_assert(std::same_as<decltype(dist::normal{V(), V()}), dist::normal<double
 static_assert(std::same_as<decltype(dist::categorical{var<float>()}), dist::categorical<float, cpu>>);
 
 namespace {
-void check_ok(const testing::gradcheck_result& r) {
-    INFO(r.report);
-    CHECK(r.ok);
-}
-void check_close(const std::vector<double>& got, const std::vector<double>& want, double eps = 1e-12) {
-    REQUIRE(got.size() == want.size());
-    for (std::size_t i = 0; i < got.size(); ++i) {
-        INFO("element ", i);
-        CHECK(got[i] == doctest::Approx(want[i]).epsilon(eps));
-    }
-}
 void check_near(const std::vector<double>& got, const std::vector<double>& want, double tol) {
     REQUIRE(got.size() == want.size());
     for (std::size_t i = 0; i < got.size(); ++i) {

@@ -3,6 +3,8 @@
 #include <latent/dist/dist.hpp>
 #include <latent/testing/gradcheck.hpp>
 
+#include "../support.hpp"
+
 #include <cmath>
 #include <vector>
 
@@ -10,22 +12,9 @@ using namespace latent;
 using dist::normal;
 using testing::gradcheck;
 using testing::uniform_tensor;
-using V = var<double>;
-using Vs = std::vector<V>;
-using Td = tensor<double>;
+using namespace test_support;
 
 namespace {
-void check_ok(const testing::gradcheck_result& r) {
-    INFO(r.report);
-    CHECK(r.ok);
-}
-void check_close(const std::vector<double>& got, const std::vector<double>& want, double eps = 1e-12) {
-    REQUIRE(got.size() == want.size());
-    for (std::size_t i = 0; i < got.size(); ++i) {
-        INFO("element ", i);
-        CHECK(got[i] == doctest::Approx(want[i]).epsilon(eps));
-    }
-}
 /// n copies of the row `row`, as an [n, d] tensor.
 Td repeat_rows(const std::vector<double>& row, std::int64_t n) {
     std::vector<double> v;

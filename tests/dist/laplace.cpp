@@ -3,6 +3,8 @@
 #include <latent/dist/laplace.hpp>
 #include <latent/testing/gradcheck.hpp>
 
+#include "../support.hpp"
+
 #include <cmath>
 #include <vector>
 
@@ -10,22 +12,9 @@ using namespace latent;
 using dist::laplace;
 using testing::gradcheck;
 using testing::uniform_tensor;
-using V = var<double>;
-using Vs = std::vector<V>;
-using Td = tensor<double>;
+using namespace test_support;
 
 namespace {
-void check_ok(const testing::gradcheck_result& r) {
-    INFO(r.report);
-    CHECK(r.ok);
-}
-void check_close(const std::vector<double>& got, const std::vector<double>& want, double eps = 1e-12) {
-    REQUIRE(got.size() == want.size());
-    for (std::size_t i = 0; i < got.size(); ++i) {
-        INFO("element ", i);
-        CHECK(got[i] == doctest::Approx(want[i]).epsilon(eps));
-    }
-}
 
 // Printed by tests/reference/dist.py (torch.distributions, float64).
 const std::vector<double> laplace_log_prob_elements = {-1.431945622001443, -1.583709268125845, -3.1250928025613884, -0.7650436651926416, -0.6931471805599453, 0.3025850929940437};

@@ -1,5 +1,4 @@
 #include <doctest/doctest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -10,21 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "../support.hpp"
+
 using namespace latent;
 namespace fs = std::filesystem;
-
-namespace {
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    REQUIRE(in.good());
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-struct scratch {
-    fs::path dir = fs::temp_directory_path() / ("latent_test_csv_" + std::to_string(::getpid()));
-    scratch() { fs::create_directories(dir); }
-    ~scratch() { fs::remove_all(dir); }
-};
-}  // namespace
+using namespace test_support;
 
 TEST_CASE("csv: fields are quoted only where RFC 4180 needs it") {
     CHECK(csv_field("plain") == "plain");
@@ -78,7 +67,7 @@ TEST_CASE("csv: latents.csv with several labels has one 0/1 column per label, na
     const std::vector<float> z = {1, 2};
     const std::vector<float> w = {0.125f, -0.5f, 3, 4};  // [2, 2]
     const std::vector<latent_segment_view> segments = {{"z", 1, z}, {"w", 2, w}};
-    scratch s;
+    scratch s("csv");
     write_latents_csv(s.dir / "latents.csv", splits, {{"Eyeglasses", "Mustache"}, y}, segments);
     CHECK(slurp(s.dir / "latents.csv") ==
           "split,label_Eyeglasses,label_Mustache,z_0,w_0,w_1\n"

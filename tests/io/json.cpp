@@ -1,5 +1,4 @@
 #include <doctest/doctest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -9,20 +8,13 @@
 #include <limits>
 #include <string>
 
+#include "../support.hpp"
+
 using namespace latent;
 namespace fs = std::filesystem;
+using namespace test_support;
 
 namespace {
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    REQUIRE(in.good());
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-struct scratch {
-    fs::path dir = fs::temp_directory_path() / ("latent_test_json_" + std::to_string(::getpid()));
-    scratch() { fs::create_directories(dir); }
-    ~scratch() { fs::remove_all(dir); }
-};
 template <class F>
 std::string message_of(F&& f) {
     try {
@@ -54,7 +46,7 @@ TEST_CASE("json: NaN and infinities are written as null and read back as NaN") {
 }
 
 TEST_CASE("json: a metrics file round-trips every double exactly") {
-    scratch s;
+    scratch s("json");
     metrics m;
     m.set("a", 0.1).set("b", 1.0 / 3.0).set("c", -2.5e-300).set("d", 123456789.0);
     write_metrics_json(s.dir / "metrics.json", m);
@@ -74,6 +66,6 @@ TEST_CASE("json: the reader refuses what is not a flat object of numbers, naming
     CHECK_THROWS_AS(metrics::parse("{\"a\": \"1\"}", "x.json"), io_error);
     CHECK_THROWS_AS(metrics::parse("{\"a\": 1", "x.json"), io_error);
     CHECK(message_of([] { metrics::parse("nope", "y.json"); }).find("y.json") != std::string::npos);
-    scratch s;
+    scratch s("json");
     CHECK(message_of([&] { read_metrics_json(s.dir / "none.json"); }).find("none.json") != std::string::npos);
 }

@@ -1,5 +1,4 @@
 #include <doctest/doctest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -10,20 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "../support.hpp"
+
 using namespace latent;
 namespace fs = std::filesystem;
+using namespace test_support;
 
 namespace {
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    REQUIRE(in.good());
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-struct scratch {
-    fs::path dir = fs::temp_directory_path() / ("latent_test_plot_" + std::to_string(::getpid()));
-    scratch() { fs::create_directories(dir); }
-    ~scratch() { fs::remove_all(dir); }
-};
 rgb pixel(const image& img, int x, int y) { return {img.at(x, y, 0), img.at(x, y, 1), img.at(x, y, 2)}; }
 int count_colour(const image& img, int x0, int y0, int x1, int y1, rgb c) {
     int n = 0;
@@ -124,7 +116,7 @@ TEST_CASE("plot: points outside the given range or not finite are skipped") {
 }
 
 TEST_CASE("plot: the points are also written as CSV x,y,label") {
-    scratch s;
+    scratch s("plot");
     const std::vector<float> xy = {0.5f, -2, 1e-3f, 4};
     const std::vector<std::int32_t> labels = {1, 0};
     write_scatter_csv(s.dir / "z.csv", xy, labels);

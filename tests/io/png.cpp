@@ -1,5 +1,4 @@
 #include <doctest/doctest.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <cmath>
@@ -11,26 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "../support.hpp"
+
 using namespace latent;
 namespace fs = std::filesystem;
+using namespace test_support;
 
 namespace {
-
-struct scratch {
-    fs::path dir;
-    scratch() {
-        static int counter = 0;
-        dir = fs::temp_directory_path() / ("latent_test_png_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-        fs::remove_all(dir);
-        fs::create_directories(dir);
-    }
-    ~scratch() { fs::remove_all(dir); }
-    std::set<std::string> listing() const {
-        std::set<std::string> out;
-        for (const auto& e : fs::directory_iterator(dir)) out.insert(e.path().filename().string());
-        return out;
-    }
-};
 
 image random_image(int w, int h, int c, unsigned seed) {
     image img(w, h, c);
@@ -95,7 +81,7 @@ TEST_CASE("png: gray, RGB and RGBA pixels survive encoding and decoding") {
 }
 
 TEST_CASE("png: write_png replaces the file atomically and read_png reads it back") {
-    scratch s;
+    scratch s("png");
     const fs::path p = s.dir / "a.png";
     const image first = random_image(5, 4, 3, 1), second = random_image(3, 2, 1, 2);
     write_png(p, first);
@@ -111,7 +97,7 @@ TEST_CASE("png: write_png replaces the file atomically and read_png reads it bac
 }
 
 TEST_CASE("png: unreadable or corrupt files give io_error naming the file") {
-    scratch s;
+    scratch s("png");
     const fs::path missing = s.dir / "missing.png";
     CHECK_THROWS_AS(read_png(missing), io_error);
     CHECK(message_of([&] { read_png(missing); }).find("missing.png") != std::string::npos);

@@ -18,41 +18,14 @@
 #include <string>
 #include <vector>
 
+#include "../support.hpp"
+
 using namespace latent;
 namespace fs = std::filesystem;
+using namespace test_support;
 using bytes_t = std::vector<std::uint8_t>;
 
 namespace {
-
-/// A fresh directory under the system's temporary directory, removed with everything in it.
-struct scratch_dir {
-    fs::path path;
-    scratch_dir() {
-        static int counter = 0;
-        path = fs::temp_directory_path() /
-               ("latent_test_safetensors_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~scratch_dir() {
-        std::error_code ec;
-        fs::permissions(path, fs::perms::owner_all, fs::perm_options::add, ec);
-        fs::remove_all(path, ec);
-    }
-    fs::path operator/(const std::string& name) const { return path / name; }
-    /// The names in the directory, so a test can see that no temporary was left.
-    std::set<std::string> listing() const {
-        std::set<std::string> out;
-        for (const auto& e : fs::directory_iterator(path)) out.insert(e.path().filename().string());
-        return out;
-    }
-};
-
-bytes_t read_file(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    REQUIRE(in.good());
-    return bytes_t(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 void write_file(const fs::path& p, const bytes_t& bytes) {
     std::ofstream out(p, std::ios::binary | std::ios::trunc);
@@ -177,13 +150,13 @@ std::string inconsistency(const safetensors_file& f) {
 // --- the format, against outside references ------------------------------------------------
 
 TEST_CASE("safetensors: the writer reproduces the Python fixture byte for byte") {
-    const bytes_t fixture = read_file(fixture_path());
+    const bytes_t fixture = read_bytes(fixture_path());
     const auto tensors = fixture_tensors();
     CHECK(serialize_safetensors(tensors, fixture_metadata()) == fixture);
 
-    scratch_dir dir;
+    scratch dir("safetensors");
     save_safetensors(dir / "out.safetensors", tensors, fixture_metadata());
-    CHECK(read_file(dir / "out.safetensors") == fixture);
+    CHECK(read_bytes(dir / "out.safetensors") == fixture);
     CHECK(dir.listing() == std::set<std::string>{"out.safetensors"});
 }
 
@@ -283,7 +256,7 @@ TEST_CASE("safetensors: float, double, int32 and uint8 tensors and metadata roun
                                   {"\xe6\x97\xa5\xe6\x9c\xac", "\xf0\x9f\x98\x80"}};
     const std::string odd_name{"odd \"name\"\\ with \0 nul", 22};
 
-    scratch_dir dir;
+    scratch dir("safetensors");
     const auto path = dir / "round.safetensors";
     save_safetensors(path,
                      std::vector<named_tensor>{to_named_tensor("f", tf), to_named_tensor("d", td),
@@ -310,7 +283,7 @@ TEST_CASE("safetensors: float, double, int32 and uint8 tensors and metadata roun
     CHECK(inconsistency(file).empty());
 
     // the same bytes in memory read the same way
-    CHECK(safetensors_file::from_bytes(read_file(path)).names() == file.names());
+    CHECK(safetensors_file::from_bytes(read_bytes(path)).names() == file.names());
 }
 
 TEST_CASE("safetensors: typed reads check the dtype and the rank") {
@@ -365,7 +338,7 @@ TEST_CASE("safetensors: what the specification allows is accepted") {
 // --- atomic writes ---------------------------------------------------------------------------
 
 TEST_CASE("safetensors: saving replaces a file and leaves no temporary") {
-    scratch_dir dir;
+    scratch dir("safetensors");
     const auto path = dir / "model.safetensors";
     save_safetensors(path, std::vector<named_tensor>{to_named_tensor("a", tensor<float>::ones({3}))});
     save_safetensors(path, std::vector<named_tensor>{to_named_tensor("b", tensor<float>::zeros({2}))});
@@ -381,11 +354,11 @@ TEST_CASE("safetensors: saving replaces a file and leaves no temporary") {
 }
 
 TEST_CASE("safetensors: a failed save leaves the old file intact and no temporary") {
-    scratch_dir dir;
+    scratch dir("safetensors");
     const auto path = dir / "model.safetensors";
     const std::vector<named_tensor> good{to_named_tensor("a", tensor<float>::ones({3}))};
     save_safetensors(path, good, {{"version", "old"}});
-    const bytes_t old = read_file(path);
+    const bytes_t old = read_bytes(path);
 
     SUBCASE("a tensor whose data does not match its shape") {
         std::vector<named_tensor> bad{to_named_tensor("w", tensor<float>::ones({4}))};
@@ -415,19 +388,19 @@ TEST_CASE("safetensors: a failed save leaves the old file intact and no temporar
                                                    }),
                              "disk on fire", std::runtime_error);
     }
-    CHECK(read_file(path) == old);
+    CHECK(read_bytes(path) == old);
     CHECK(dir.listing() == std::set<std::string>{"model.safetensors"});
 }
 
 TEST_CASE("safetensors: saving onto a directory or into a missing one fails cleanly") {
-    scratch_dir dir;
+    scratch dir("safetensors");
     const std::vector<named_tensor> good{to_named_tensor("a", tensor<float>::ones({3}))};
     fs::create_directory(dir / "taken");
     write_file(dir / "taken" / "inside", bytes_t{1, 2, 3});
     CHECK_THROWS_WITH_AS(save_safetensors(dir / "taken", good), doctest::Contains((dir / "taken").string().c_str()),
                          io_error);
     CHECK(fs::is_directory(dir / "taken"));
-    CHECK(read_file(dir / "taken" / "inside") == bytes_t{1, 2, 3});
+    CHECK(read_bytes(dir / "taken" / "inside") == bytes_t{1, 2, 3});
     CHECK(dir.listing() == std::set<std::string>{"taken"});
 
     CHECK_THROWS_WITH_AS(save_safetensors(dir / "missing" / "x.safetensors", good),
@@ -440,21 +413,21 @@ TEST_CASE("safetensors: saving into a read-only directory fails cleanly") {
         MESSAGE("running as root, which may write anywhere: skipped");
         return;
     }
-    scratch_dir dir;
+    scratch dir("safetensors");
     const auto path = dir / "model.safetensors";
     save_safetensors(path, std::vector<named_tensor>{to_named_tensor("a", tensor<float>::ones({3}))});
-    const bytes_t old = read_file(path);
-    fs::permissions(dir.path, fs::perms::owner_read | fs::perms::owner_exec);
+    const bytes_t old = read_bytes(path);
+    fs::permissions(dir.dir, fs::perms::owner_read | fs::perms::owner_exec);
     CHECK_THROWS_WITH_AS(
         save_safetensors(path, std::vector<named_tensor>{to_named_tensor("b", tensor<float>::ones({1}))}),
         doctest::Contains(path.string().c_str()), io_error);
-    fs::permissions(dir.path, fs::perms::owner_all);
-    CHECK(read_file(path) == old);
+    fs::permissions(dir.dir, fs::perms::owner_all);
+    CHECK(read_bytes(path) == old);
     CHECK(dir.listing() == std::set<std::string>{"model.safetensors"});
 }
 
 TEST_CASE("safetensors: an open file keeps reading the version it opened") {
-    scratch_dir dir;
+    scratch dir("safetensors");
     const auto path = dir / "model.safetensors";
     save_safetensors(path, std::vector<named_tensor>{to_named_tensor("a", tensor<float>::full({4}, 1.0f))});
     const auto opened = load_safetensors(path);
@@ -464,10 +437,10 @@ TEST_CASE("safetensors: an open file keeps reading the version it opened") {
 }
 
 TEST_CASE("safetensors: opening what is not a readable file is an io_error naming it") {
-    scratch_dir dir;
+    scratch dir("safetensors");
     CHECK_THROWS_WITH_AS(load_safetensors(dir / "absent"), doctest::Contains((dir / "absent").string().c_str()),
                          io_error);
-    CHECK_THROWS_WITH_AS(load_safetensors(dir.path), doctest::Contains("not a regular file"), io_error);
+    CHECK_THROWS_WITH_AS(load_safetensors(dir.dir), doctest::Contains("not a regular file"), io_error);
     REQUIRE(::mkfifo((dir / "fifo").c_str(), 0600) == 0);
     CHECK_THROWS_WITH_AS(load_safetensors(dir / "fifo"), doctest::Contains("not a regular file"), io_error);
 
@@ -482,7 +455,7 @@ TEST_CASE("safetensors: opening what is not a readable file is an io_error namin
 // --- hostile input -----------------------------------------------------------------------------
 
 TEST_CASE("safetensors: every proper prefix of a valid file is an io_error") {
-    const bytes_t whole = read_file(fixture_path());
+    const bytes_t whole = read_bytes(fixture_path());
     for (std::size_t n = 0; n < whole.size(); ++n) {
         const bytes_t prefix(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(n));
         const std::string msg = rejection(prefix);
@@ -490,7 +463,7 @@ TEST_CASE("safetensors: every proper prefix of a valid file is an io_error") {
         CHECK(msg.find(hostile_label) != std::string::npos);
     }
     // the same through files, which take the pread path
-    scratch_dir dir;
+    scratch dir("safetensors");
     const auto path = dir / "prefix.safetensors";
     for (std::size_t n = 0; n < whole.size(); ++n) {
         write_file(path, bytes_t(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(n)));
@@ -637,7 +610,7 @@ TEST_CASE("safetensors: corrupted headers are io_errors that say what is wrong")
 }
 
 TEST_CASE("safetensors: thousands of random mutations either load consistently or are io_errors") {
-    const bytes_t valid = read_file(fixture_path());
+    const bytes_t valid = read_bytes(fixture_path());
     const std::size_t header_end = 8 + valid[0] + 256 * std::size_t{valid[1]};
     std::mt19937 rng(20240611);
     const auto pick = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng); };

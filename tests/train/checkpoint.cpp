@@ -1,5 +1,4 @@
 #include <doctest/doctest.h>
-#include <unistd.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -10,40 +9,15 @@
 #include <string>
 #include <vector>
 
+#include "../support.hpp"
+
 using namespace latent;
 namespace fs = std::filesystem;
+using namespace test_support;
 using bytes_t = std::vector<std::uint8_t>;
 using P = parameter<float>;
 
 namespace {
-
-/// A fresh directory under the system's temporary directory, removed with everything in it.
-struct scratch_dir {
-    fs::path path;
-    scratch_dir() {
-        static int counter = 0;
-        path = fs::temp_directory_path() /
-               ("latent_test_checkpoint_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~scratch_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    fs::path operator/(const std::string& name) const { return path / name; }
-    std::set<std::string> listing() const {
-        std::set<std::string> out;
-        for (const auto& e : fs::directory_iterator(path)) out.insert(e.path().filename().string());
-        return out;
-    }
-};
-
-bytes_t read_file(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    REQUIRE(in.good());
-    return bytes_t(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 std::vector<float> values(const tensor<float>& t) { return t.to_vector(); }
 
@@ -79,7 +53,7 @@ const safetensors_metadata user_metadata{{"epoch", "3"}, {"rng_offset", "1234567
 }  // namespace
 
 TEST_CASE("checkpoint: values, optimizer state, steps and metadata round trip") {
-    scratch_dir dir;
+    scratch dir("checkpoint");
     const auto path = dir / "ckpt.safetensors";
     trained before;
     save_checkpoint(path, before.params(), user_metadata);
@@ -100,7 +74,7 @@ TEST_CASE("checkpoint: values, optimizer state, steps and metadata round trip") 
 }
 
 TEST_CASE("checkpoint: loading copies into the parameters' existing storage") {
-    scratch_dir dir;
+    scratch dir("checkpoint");
     const auto path = dir / "ckpt.safetensors";
     trained before;
     save_checkpoint(path, before.params());
@@ -118,7 +92,7 @@ TEST_CASE("checkpoint: loading copies into the parameters' existing storage") {
 }
 
 TEST_CASE("checkpoint: the file is a state dict under the documented names") {
-    scratch_dir dir;
+    scratch dir("checkpoint");
     const auto path = dir / "ckpt.safetensors";
     trained before;
     save_checkpoint(path, before.params(), user_metadata);
@@ -140,7 +114,7 @@ TEST_CASE("checkpoint: the file is a state dict under the documented names") {
 }
 
 TEST_CASE("checkpoint: double parameters round trip, and dtypes are checked") {
-    scratch_dir dir;
+    scratch dir("checkpoint");
     const auto path = dir / "ckpt64.safetensors";
     parameter<double> x("x", tensor<double>::from_host({2, 2}, {0.1, 0.2, 0.3, 1e-300}));
     x.optimizer_state() = {tensor<double>::scalar(3.5)};
@@ -163,7 +137,7 @@ TEST_CASE("checkpoint: double parameters round trip, and dtypes are checked") {
 }
 
 TEST_CASE("checkpoint: a mismatch anywhere leaves every parameter untouched") {
-    scratch_dir dir;
+    scratch dir("checkpoint");
     const auto path = dir / "ckpt.safetensors";
     trained before;
     save_checkpoint(path, before.params(), user_metadata);
@@ -219,7 +193,7 @@ TEST_CASE("checkpoint: a mismatch anywhere leaves every parameter untouched") {
 }
 
 TEST_CASE("checkpoint: step counts and state are checked as written by hand") {
-    scratch_dir dir;
+    scratch dir("checkpoint");
     const auto path = dir / "hand.safetensors";
     const auto a = to_named_tensor("a", tensor<float>::ones({2}));
     const auto load_a = [&]() {
@@ -263,7 +237,7 @@ TEST_CASE("checkpoint: step counts and state are checked as written by hand") {
 }
 
 TEST_CASE("checkpoint: loading only the weights, or ignoring unknown tensors") {
-    scratch_dir dir;
+    scratch dir("checkpoint");
     const auto path = dir / "ckpt.safetensors";
     trained before;
     save_checkpoint(path, before.params());
@@ -298,11 +272,11 @@ TEST_CASE("checkpoint: loading only the weights, or ignoring unknown tensors") {
 }
 
 TEST_CASE("checkpoint: a refused or failed save keeps the old checkpoint") {
-    scratch_dir dir;
+    scratch dir("checkpoint");
     const auto path = dir / "ckpt.safetensors";
     trained before;
     save_checkpoint(path, before.params(), user_metadata);
-    const bytes_t old = read_file(path);
+    const bytes_t old = read_bytes(path);
 
     CHECK_THROWS_WITH_AS(save_checkpoint(path, before.params(), {{"optimizer.lr", "1"}}),
                          doctest::Contains("metadata key 'optimizer.lr' is reserved"), io_error);
@@ -318,7 +292,7 @@ TEST_CASE("checkpoint: a refused or failed save keeps the old checkpoint") {
     P undefined("u", tensor<float>{});
     CHECK_THROWS_WITH_AS(save_checkpoint(path, std::vector<P*>{&undefined}), doctest::Contains("'u' is undefined"),
                          io_error);
-    CHECK(read_file(path) == old);
+    CHECK(read_bytes(path) == old);
     CHECK(dir.listing() == std::set<std::string>{"ckpt.safetensors"});
 
     // the target is a directory: the write itself fails, and cleans up

@@ -7,7 +7,8 @@
 // Every read is validated: magic, type, rank, extents, the exact number of
 // data bytes (short or long files are errors). The header cannot make the
 // reader allocate more than the data actually present. Errors are io_error
-// naming the file.
+// naming the file. read_idx_bytes parses bytes already in memory (what the
+// fuzzer feeds); read_idx reads a file and hands its bytes to it.
 //
 // Two ways to hold a labelled image set: `labeled_images` (float tensors, for
 // small sets and tests) and `load_idx_dataset`/`fashion_mnist` (a data::in_memory
@@ -18,9 +19,11 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <memory>
-#include <type_traits>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -37,25 +40,86 @@ struct idx_array {
     std::int64_t count() const { return dims.empty() ? 0 : dims[0]; }
 };
 
-namespace detail {
-struct gz_closer {
-    void operator()(gzFile f) const { gzclose(f); }
-};
-using gz_file = std::unique_ptr<std::remove_pointer_t<gzFile>, gz_closer>;
-}  // namespace detail
-
 /// Largest data payload read_idx accepts (4 GiB): beyond any data set of this family.
 inline constexpr std::uint64_t idx_max_bytes = std::uint64_t{1} << 32;
 
-/// Reads an IDX file of unsigned bytes; gzip-compressed files are detected and inflated.
-inline idx_array read_idx(const std::filesystem::path& path) {
-    const std::string name = path.string();
-    detail::gz_file file(gzopen(name.c_str(), "rb"));
-    LATENT_CHECK(file != nullptr, io_error, name, ": cannot open");
-    auto read_exact = [&](void* dst, unsigned n) {
-        const int got = gzread(file.get(), dst, n);
-        return got >= 0 && static_cast<unsigned>(got) == n;
-    };
+namespace detail {
+/// The bytes of an IDX image, read front to back: the input itself, or what zlib inflates
+/// from it when it starts with gzip's magic (1f 8b). Concatenated gzip members are read as
+/// one stream, as gzread does; anything else after the last member is an error.
+class idx_source {
+public:
+    idx_source(std::span<const std::uint8_t> in, const std::string& name) : in_(in), name_(name) {
+        gzip_ = in.size() >= 2 && in[0] == 0x1f && in[1] == 0x8b;
+        if (gzip_) {
+            // 15 + 16: a 32 KiB window and a gzip wrapper (header and CRC-checked trailer), no raw/zlib fallback.
+            LATENT_CHECK(inflateInit2(&z_, 15 + 16) == Z_OK, io_error, name_, ": cannot start zlib");
+            open_ = true;
+        }
+    }
+    idx_source(const idx_source&) = delete;
+    idx_source& operator=(const idx_source&) = delete;
+    ~idx_source() {
+        if (open_) inflateEnd(&z_);
+    }
+
+    /// Copies up to n bytes to dst; fewer only where the data ends. Throws io_error on a corrupt stream.
+    std::size_t read(std::uint8_t* dst, std::size_t n) {
+        if (!gzip_) {
+            const std::size_t k = std::min(n, in_.size() - at_);
+            if (k > 0) std::memcpy(dst, in_.data() + at_, k);
+            at_ += k;
+            return k;
+        }
+        std::size_t done = 0;
+        while (done < n && !(ended_ && at_ == in_.size())) {
+            if (ended_) {
+                // Another member may follow; anything that is not one is refused.
+                LATENT_CHECK(in_.size() - at_ >= 2 && in_[at_] == 0x1f && in_[at_ + 1] == 0x8b, io_error, name_,
+                             ": ", in_.size() - at_, " bytes after the end of the gzip stream");
+                LATENT_CHECK(inflateReset(&z_) == Z_OK, io_error, name_, ": cannot restart zlib");
+                ended_ = false;
+            }
+            // zlib counts in uInt: feed and drain at most 1 GiB a call.
+            constexpr std::size_t step = std::size_t{1} << 30;
+            z_.next_in = const_cast<Bytef*>(in_.data() + at_);
+            z_.avail_in = static_cast<uInt>(std::min(step, in_.size() - at_));
+            z_.next_out = dst + done;
+            z_.avail_out = static_cast<uInt>(std::min(step, n - done));
+            const uInt in_before = z_.avail_in, out_before = z_.avail_out;
+            const int rc = inflate(&z_, Z_NO_FLUSH);
+            at_ += in_before - z_.avail_in;
+            done += out_before - z_.avail_out;
+            if (rc == Z_STREAM_END) {
+                ended_ = true;
+                continue;
+            }
+            LATENT_CHECK(rc == Z_OK || rc == Z_BUF_ERROR, io_error, name_, ": corrupt gzip stream (",
+                         z_.msg ? z_.msg : "zlib error", ")");
+            if (in_before - z_.avail_in == 0 && out_before - z_.avail_out == 0) break;  // input exhausted mid-stream
+        }
+        return done;
+    }
+
+    /// Whether a gzip input ended exactly at the end of a complete member (true for plain input).
+    bool complete() const { return !gzip_ || (ended_ && at_ == in_.size()); }
+
+private:
+    std::span<const std::uint8_t> in_;
+    const std::string& name_;
+    std::size_t at_ = 0;
+    bool gzip_ = false, open_ = false, ended_ = false;
+    z_stream z_{};
+};
+}  // namespace detail
+
+/// Parses the bytes of an IDX file of unsigned bytes, held in memory; gzip-compressed bytes
+/// (magic 1f 8b) are detected and inflated. `name` names the input in errors.
+/// ensures: dims.size() in 1..4 and values.size() == product of dims, or io_error naming `name`;
+///          the result never holds more than twice the bytes the input decodes to.
+inline idx_array read_idx_bytes(std::span<const std::uint8_t> bytes, const std::string& name) {
+    detail::idx_source src(bytes, name);
+    auto read_exact = [&](std::uint8_t* dst, std::size_t n) { return src.read(dst, n) == n; };
     std::uint8_t magic[4];
     LATENT_CHECK(read_exact(magic, 4), io_error, name, ": too short for an IDX header (or not a valid gzip stream)");
     LATENT_CHECK(magic[0] == 0 && magic[1] == 0, io_error, name, ": not an IDX file (bad magic)");
@@ -85,21 +149,37 @@ inline idx_array read_idx(const std::filesystem::path& path) {
             out.values.reserve(static_cast<std::size_t>(
                 std::min<std::uint64_t>(total, std::max<std::uint64_t>(2 * out.values.capacity(), at + want))));
         out.values.resize(at + want);
-        const int got = gzread(file.get(), out.values.data() + at, static_cast<unsigned>(want));
-        LATENT_CHECK(got >= 0, io_error, name, ": read error (corrupt gzip stream?)");
-        out.values.resize(at + static_cast<std::size_t>(got));
-        LATENT_CHECK(static_cast<std::size_t>(got) == want, io_error, name, ": data ends after ", out.values.size(),
-                     " of ", total, " bytes");
+        const std::size_t got = src.read(out.values.data() + at, want);
+        out.values.resize(at + got);
+        LATENT_CHECK(got == want, io_error, name, ": data ends after ", out.values.size(), " of ", total, " bytes");
     }
     std::uint8_t extra;
-    LATENT_CHECK(gzread(file.get(), &extra, 1) == 0, io_error, name, ": ", "trailing bytes after ", total,
-                 " bytes of data");
-    // A gzip stream cut inside its trailer decodes every byte yet fails its check here.
-    int status = Z_OK;
-    const char* why = gzerror(file.get(), &status);
-    LATENT_CHECK(status == Z_OK || status == Z_STREAM_END, io_error, name, ": corrupt or truncated gzip stream (", why,
-                 ")");
+    LATENT_CHECK(src.read(&extra, 1) == 0, io_error, name, ": ", "trailing bytes after ", total, " bytes of data");
+    // A gzip stream cut inside its trailer decodes every byte yet is not complete.
+    LATENT_CHECK(src.complete(), io_error, name, ": corrupt or truncated gzip stream (it ends before its trailer)");
     return out;
+}
+
+/// Reads an IDX file of unsigned bytes; gzip-compressed files are detected and inflated.
+/// The whole file is read, then parsed by read_idx_bytes; errors name the file.
+inline idx_array read_idx(const std::filesystem::path& path) {
+    const std::string name = path.string();
+    struct closer {
+        void operator()(std::FILE* f) const { std::fclose(f); }
+    };
+    std::unique_ptr<std::FILE, closer> file(std::fopen(name.c_str(), "rb"));
+    LATENT_CHECK(file != nullptr, io_error, name, ": cannot open");
+    std::vector<std::uint8_t> bytes;
+    constexpr std::size_t chunk = std::size_t{1} << 20;
+    for (;;) {
+        const std::size_t at = bytes.size();
+        bytes.resize(at + chunk);
+        const std::size_t got = std::fread(bytes.data() + at, 1, chunk, file.get());
+        bytes.resize(at + got);
+        if (got < chunk) break;
+    }
+    LATENT_CHECK(!std::ferror(file.get()), io_error, name, ": read error");
+    return read_idx_bytes(bytes, name);
 }
 
 /// Images and their labels.
