@@ -7,7 +7,7 @@
 //   OMP_NUM_THREADS=1 build/release/bench/bench_conv
 #include <benchmark/benchmark.h>
 
-#include <latent/latent.hpp>
+#include <latent/engine.hpp>
 
 namespace {
 using namespace latent;

@@ -7,7 +7,7 @@
 //
 //   build/cuda/bench/bench_gpu_gemm
 #include <latent/backend/device.hpp>
-#include <latent/latent.hpp>
+#include <latent/engine.hpp>
 
 #include <cublas_v2.h>
 

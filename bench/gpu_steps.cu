@@ -13,7 +13,7 @@
 //   build/cuda/bench/bench_gpu_steps
 #include <latent/autograd/ops/fused.hpp>
 #include <latent/backend/device.hpp>
-#include <latent/latent.hpp>
+#include <latent/engine.hpp>
 
 #include "gpu_common.hpp"
 

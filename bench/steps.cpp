@@ -10,7 +10,7 @@
 //   OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 build/release/bench/bench_steps
 #include <benchmark/benchmark.h>
 
-#include <latent/latent.hpp>
+#include <latent/engine.hpp>
 #include <latent/data/swiss_roll.hpp>
 #include <latent/models/csvae.hpp>
 #include <latent/models/networks.hpp>

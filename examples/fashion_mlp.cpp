@@ -7,7 +7,7 @@
 // Expect about 87% test accuracy after 5 epochs, in seconds on 2 cores.
 #include <latent/app/flags.hpp>
 #include <latent/app/main.hpp>
-#include <latent/latent.hpp>
+#include <latent/engine.hpp>
 
 #include <cstdio>
 #include <cstdlib>

@@ -10,7 +10,7 @@
 #include <doctest/doctest.h>
 
 #include <latent/backend/device.hpp>
-#include <latent/latent.hpp>
+#include <latent/engine.hpp>
 
 #include <cmath>
 #include <cstdint>

@@ -4,7 +4,7 @@
 // then counts over several more steps.
 #include <doctest/doctest.h>
 
-#include <latent/latent.hpp>
+#include <latent/engine.hpp>
 
 #include <atomic>
 #include <cstdlib>

@@ -2,7 +2,7 @@
 // an unbroken run, optimizer state and generator offset included.
 #include <doctest/doctest.h>
 
-#include <latent/latent.hpp>
+#include <latent/engine.hpp>
 
 #include <filesystem>
 
