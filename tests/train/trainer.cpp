@@ -149,7 +149,7 @@ TEST_CASE("trainer: a NaN stops training with the step and the term that diverge
     trainer t(m, trainer_options{}.show_progress(false));
     const auto x = tensor<double, cpu>::zeros({2, 3});
     const auto y = tensor<std::int32_t, cpu>::from_host({2, 1}, {0, 1});
-    CHECK_THROWS_WITH_AS(t.step(x, y), doctest::Contains("step 0: term \"entropy.z\" is nan"), numeric_error);
+    CHECK_THROWS_WITH_AS(t.step(x, y), doctest::Contains("step 0: term \"entropy.z\" is NaN"), numeric_error);
 }
 
 TEST_CASE("trainer: CondVAE-info on a categorical label builds one optimizer per group") {

@@ -143,7 +143,7 @@ public:
         auto losses = model_.losses(x, y);
         for (const auto& [name, value] : losses.terms)
             LATENT_CHECK(std::isfinite(value), numeric_error, "training diverged at epoch ", epoch_, ", step ", step_,
-                         ": term \"", name, "\" is ", value);
+                         ": term \"", name, "\" is ", std::isnan(value) ? "NaN" : (value > 0 ? "+inf" : "-inf"));
         for (auto& g : groups_) g.opt->zero_grad();
         const bool more = !losses.others.empty();
         backward(losses.main, backward_options{.retain_graph = more});
