@@ -3,12 +3,8 @@
 // GEMM goes to cuBLAS under CUDA (backend/cuda/cublas.hpp, where the row-major
 // layout is handled) and, on Thrust's host systems, to the cpu backend's Eigen
 // GEMM, which is then the fastest correct thing to run on that memory; either
-// way it counts as one device launch. Row and column sums are kernels of this
-// file run through the launch layer, never the cpu backend's Eigen sums: one
-// work item per row (column) for short ones, and for long ones a first pass
-// over runs of `device_sum_run` values and a second over the partial sums,
-// so that a GPU has enough threads. Partial sums are doubles, taken in a fixed
-// order whatever the system, so every run gives the same bits.
+// way it counts as one device launch. Row and column sums are in reduce.hpp
+// (CUB under CUDA, Thrust on the host systems), never the cpu backend's Eigen sums.
 #pragma once
 
 #include "latent/backend/device/system.hpp"  // first: see there
@@ -43,43 +39,7 @@ void row_sums(device, const T* x, std::size_t rows, std::size_t cols, T* out);
 
 namespace latent {
 
-/// Values one work item of a long row or column sum adds up (the first of two passes).
-inline constexpr std::size_t device_sum_run = 1024;
-
 namespace kernels {
-
-/// out[i] = Σ x[r, c] over the run c ∈ [p·run, min(cols, (p + 1)·run)) of row r, with
-/// r = i / parts and p = i mod parts; x is rows × cols, row-major. Sums in double.
-template <class T, class Out>
-struct sum_row_runs {
-    const T* x;
-    Out* out;
-    std::size_t cols, run, parts;
-    LATENT_HD void operator()(std::size_t i) const {
-        const std::size_t r = i / parts, p = i - r * parts;
-        const std::size_t lo = p * run, hi = lo + run < cols ? lo + run : cols;
-        const T* row = x + r * cols;
-        double s = 0;
-        for (std::size_t c = lo; c < hi; ++c) s += static_cast<double>(row[c]);
-        out[i] = static_cast<Out>(s);
-    }
-};
-
-/// out[i] = Σ x[r, c] over the run r ∈ [p·run, min(rows, (p + 1)·run)) of column c, with
-/// p = i / cols and c = i mod cols (neighbouring items read neighbouring memory). Sums in double.
-template <class T, class Out>
-struct sum_column_runs {
-    const T* x;
-    Out* out;
-    std::size_t rows, cols, run;
-    LATENT_HD void operator()(std::size_t i) const {
-        const std::size_t p = i / cols, c = i - p * cols;
-        const std::size_t lo = p * run, hi = lo + run < rows ? lo + run : rows;
-        double s = 0;
-        for (std::size_t r = lo; r < hi; ++r) s += static_cast<double>(x[r * cols + c]);
-        out[i] = static_cast<Out>(s);
-    }
-};
 
 /// C[r, c] = beta·C[r, c] for an m×n block with leading dimension ldc; beta = 0 writes zeros (NaN in C ignored).
 template <class T>
@@ -162,37 +122,7 @@ void gemm_batched(device, bool trans_a, bool trans_b, std::size_t m, std::size_t
 #endif
 }
 
-namespace detail {
-/// Scratch for the partial sums of a two-pass reduction, from the device arena (no allocation in steady state).
-inline buffer<device> sum_scratch(std::size_t count) { return buffer<device>(count * sizeof(double)); }
-}  // namespace detail
-
-/// out[c] = Σ over rows r of x[r, c], for a rows × cols row-major matrix on the device (zeros when rows = 0).
-template <class T>
-void column_sums(device, const T* x, std::size_t rows, std::size_t cols, T* out) {
-    if (rows <= 2 * device_sum_run) {
-        launch(device{}, cols, kernels::sum_column_runs<T, T>{x, out, rows, cols, rows});
-        return;
-    }
-    const std::size_t parts = (rows + device_sum_run - 1) / device_sum_run;
-    buffer<device> scratch = detail::sum_scratch(parts * cols);
-    auto* partial = static_cast<double*>(scratch.data());
-    launch(device{}, parts * cols, kernels::sum_column_runs<T, double>{x, partial, rows, cols, device_sum_run});
-    launch(device{}, cols, kernels::sum_column_runs<double, T>{partial, out, parts, cols, parts});
-}
-
-/// out[r] = Σ over columns c of x[r, c], for a rows × cols row-major matrix on the device (zeros when cols = 0).
-template <class T>
-void row_sums(device, const T* x, std::size_t rows, std::size_t cols, T* out) {
-    if (cols <= 2 * device_sum_run) {
-        launch(device{}, rows, kernels::sum_row_runs<T, T>{x, out, cols, cols, 1});
-        return;
-    }
-    const std::size_t parts = (cols + device_sum_run - 1) / device_sum_run;
-    buffer<device> scratch = detail::sum_scratch(rows * parts);
-    auto* partial = static_cast<double*>(scratch.data());
-    launch(device{}, rows * parts, kernels::sum_row_runs<T, double>{x, partial, cols, device_sum_run, parts});
-    launch(device{}, rows, kernels::sum_row_runs<double, T>{partial, out, parts, parts, 1});
-}
-
 }  // namespace latent
+
+// Row and column sums: CUB and Thrust (declared above, for the arena).
+#include "latent/backend/device/reduce.hpp"
