@@ -26,6 +26,7 @@
 #include "latent/models/networks.hpp"
 #include "latent/models/vae.hpp"
 #include "latent/objectives/adversaries.hpp"
+#include "latent/objectives/gan.hpp"
 #include "latent/objectives/term.hpp"
 #include "latent/space/block.hpp"
 #include "latent/space/likelihoods.hpp"

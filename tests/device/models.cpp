@@ -8,6 +8,7 @@
 #include <latent/models/csvae.hpp>
 #include <latent/models/networks.hpp>
 #include <latent/models/vae.hpp>
+#include <latent/objectives/gan.hpp>
 #include <latent/train/trainer.hpp>
 
 using namespace device_test;
@@ -66,4 +67,14 @@ TEST_CASE("device models: VAE and CondVAE-info on categorical images match the c
     const auto y = labels.reshape({8, 1});
     check_model<vae<>>(images, model_options{}.size("z", 3), x, y);
     check_model<cond_vae_info<>>(images, model_options{}.size("z", 3).weight("ce.z", 0.5), x, y);
+}
+
+TEST_CASE("device models: a GAN discriminator on swapped codes matches the cpu backend, partners included") {
+    using swap_space = partition<block<"z", 2, standard_normal, gaussian_posterior<from_x>>,
+                                 block<"s", 2, no_prior, deterministic<from_x>>>;
+    const data::example_layout images{{1, 6, 6}, 1, 3, {"class"}};
+    const auto x = random_tensor<float>({8, 1, 6, 6}, 13, 0.0, 1.0);
+    const auto y = random_labels(8, 3, 14).reshape({8, 1});
+    check_model<model<swap_space, bernoulli_likelihood, gan_discriminator<"s">>>(
+        images, model_options{}.weight("gan.s", 0.1).set("gan.s.real_target", 0.95), x, y);
 }

@@ -10,6 +10,7 @@
 #include "latent/models/cond_vae.hpp"
 #include "latent/models/csvae.hpp"
 #include "latent/models/vae.hpp"
+#include "latent/objectives/gan.hpp"
 #include "latent/nn/activations.hpp"
 #include "latent/nn/linear.hpp"
 #include "latent/tensor/random.hpp"
@@ -196,4 +197,72 @@ TEST_CASE("losses: a setting that no policy reads is refused by name") {
                          doctest::Contains("\"weight.kl.w\""), config_error);
     CHECK_THROWS_WITH_AS(vae<>::build(cpu{}, flat, linear_networks(), model_options{}),
                          doctest::Contains("set it with size(\"z\", n)"), config_error);
+}
+
+namespace {
+/// The swap model's space (MODELS.md §7) at toy size: z stochastic, s deterministic, a GAN on s.
+using toy_swap = model<partition<block<"z", 1, standard_normal, gaussian_posterior<from_x>>,
+                                 block<"s", 1, no_prior, deterministic<from_x>>>,
+                       bernoulli_likelihood, gan_discriminator<"s">>;
+}  // namespace
+
+TEST_CASE("losses: the GAN discriminator on swapped decodes, generator and discriminator losses term by term") {
+    const data::example_layout flat{{2}, 1, 3, {"class"}};
+    auto m = toy_swap::build(cpu{}, flat, linear_networks(),
+                             model_options{}.weight("gan.s", 0.5).weight("discriminator", 2).set("gan.s.real_target", 0.9),
+                             4);
+    const auto w = fix_weights(m);
+    const vec xs{0.2, 0.9, 1.0, 0.0, 0.4, 0.6};
+    const std::vector<std::int32_t> ys{0, 0, 1};
+    // The draws in the model's order: z's noise, the partners' uniforms, the dreamt z's noise.
+    generator g = m.rng();
+    const auto eps = normals(g, 3, 1)[0];
+    g.take(3);  // normals() drew from a copy
+    auto u_t = tensor<double, cpu>::zeros({3});
+    uniform_(u_t, g);
+    const vec u = u_t.to_vector();
+    const auto dreamt = normals(g, 3, 1)[0];
+    const auto l = m.losses(tensor<double, cpu>::from_host({3, 2}, xs), tensor<std::int32_t, cpu>::from_host({3, 1}, ys));
+
+    vec z(3), s(3);
+    for (std::size_t i = 0; i < 3; ++i) {
+        const vec x{xs[2 * i], xs[2 * i + 1]};
+        const vec q = affine(w.at("head.z.weight"), w.at("head.z.bias"), x);
+        z[i] = q[0] + scale_of(q[1]) * eps[i];
+        s[i] = affine(w.at("head.s.weight"), w.at("head.s.bias"), x)[0];
+    }
+    // Partners of another label: 0 → 2, 1 → 2, 2 → 0 or 1 by its uniform.
+    const std::size_t partner[3] = {2, 2, u[2] < 0.5 ? 0u : 1u};
+    auto image = [&](double zi, double si) {
+        const vec logits = affine(w.at("decoder.weight"), w.at("decoder.bias"), {zi, si});
+        return vec{sigmoid(logits[0]), sigmoid(logits[1])};
+    };
+    auto d_logit = [&](const vec& img, std::int32_t cls) {
+        return affine(w.at("discriminator.weight"), w.at("discriminator.bias"), img)[static_cast<std::size_t>(cls)];
+    };
+    double gen_swapped = 0, gen_dreamt = 0, d_fake = 0, d_real = 0;
+    for (std::size_t i = 0; i < 3; ++i) {
+        const std::size_t j = partner[i];
+        const double lf = d_logit(image(z[i], s[j]), ys[j]);
+        const double ld = d_logit(image(dreamt[i], s[j]), ys[j]);
+        gen_swapped += softplus(-lf);  // −log σ(l)
+        gen_dreamt += softplus(-ld);
+        d_fake += softplus(lf);  // −log(1 − σ(l))
+        const double lr = d_logit({xs[2 * i], xs[2 * i + 1]}, ys[i]);
+        d_real += softplus(lr) - 0.9 * lr;  // −[t·log σ(l) + (1 − t)·log(1 − σ(l))]
+    }
+    CHECK(term(l, "gan.s") == doctest::Approx(0.5 * (gen_swapped + gen_dreamt) / 3).epsilon(1e-12));
+    CHECK(term(l, "discriminator") == doctest::Approx(2 * (d_fake + d_real) / 3).epsilon(1e-12));
+    REQUIRE(l.others.size() == 1);
+    CHECK(l.others[0].group == "discriminator");
+    CHECK(m.groups() == std::vector<std::string>{"model", "discriminator"});
+
+    // Without the dreamt fakes the generator has the swapped piece alone.
+    auto plain = toy_swap::build(cpu{}, flat, linear_networks(),
+                                 model_options{}.weight("gan.s", 0.5).set("gan.s.prior_fakes", 0), 4);
+    fix_weights(plain);
+    const auto lp = plain.losses(tensor<double, cpu>::from_host({3, 2}, xs), tensor<std::int32_t, cpu>::from_host({3, 1}, ys));
+    CHECK(term(lp, "gan.s") == doctest::Approx(0.5 * gen_swapped / 3).epsilon(1e-12));
+    CHECK_THROWS_WITH_AS(toy_swap::build(cpu{}, flat, linear_networks(), model_options{}.set("gan.s.real_target", 0)),
+                         doctest::Contains("real_target"), config_error);
 }

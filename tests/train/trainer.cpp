@@ -12,6 +12,7 @@
 #include "latent/models/cond_vae.hpp"
 #include "latent/models/csvae.hpp"
 #include "latent/models/networks.hpp"
+#include "latent/objectives/gan.hpp"
 #include "latent/train/trainer.hpp"
 
 using namespace latent;
@@ -52,22 +53,26 @@ bool all_zero(const std::vector<std::vector<double>>& g) {
     return true;
 }
 
+/// The first n examples of a dataset of 3-D points, as one batch.
+std::pair<tensor<double, cpu>, tensor<std::int32_t, cpu>> first_batch(const data::in_memory& d, std::int64_t n) {
+    std::vector<double> xs;
+    std::vector<std::int32_t> ys;
+    for (std::int64_t i = 0; i < n; ++i) {
+        float x[3];
+        std::int32_t y;
+        d.read(i, x, &y);
+        xs.insert(xs.end(), x, x + 3);
+        ys.push_back(y);
+    }
+    return {tensor<double, cpu>::from_host({n, 3}, xs), tensor<std::int32_t, cpu>::from_host({n, 1}, ys)};
+}
+
 }  // namespace
 
 TEST_CASE("trainer: each parameter group's gradient is its own loss's, and each optimizer moves only its group") {
     const auto roll = data::make_swiss_roll(16, 2);
     auto m = make_csvae(roll.data.layout());
-    std::vector<double> xs;
-    std::vector<std::int32_t> ys;
-    for (std::int64_t i = 0; i < 16; ++i) {
-        float x[3];
-        std::int32_t y;
-        roll.data.read(i, x, &y);
-        xs.insert(xs.end(), x, x + 3);
-        ys.push_back(y);
-    }
-    const auto x = tensor<double, cpu>::from_host({16, 3}, xs);
-    const auto y = tensor<std::int32_t, cpu>::from_host({16, 1}, ys);
+    const auto [x, y] = first_batch(roll.data, 16);
 
     // The expected gradients, each loss on its own, from the same generator position.
     const std::uint64_t offset = m.rng().offset();
@@ -161,4 +166,38 @@ TEST_CASE("trainer: CondVAE-info on a categorical label builds one optimizer per
                               tensor<std::int32_t, cpu>::from_host({3, 1}, {0, 1, 2}));
     CHECK(terms.size() == 4);
     CHECK(t.steps() == 1);
+}
+
+TEST_CASE("trainer: a GAN discriminator learns from its own loss only, the encoder and decoder from the generator's") {
+    using swap_toy = model<partition<block<"z", 2, standard_normal, gaussian_posterior<from_x>>,
+                                     block<"s", 2, no_prior, deterministic<from_x>>>,
+                           squared_error_likelihood, gan_discriminator<"s">>;
+    const auto roll = data::make_swiss_roll(16, 3);
+    auto m = swap_toy::build(cpu{}, roll.data.layout(), mlp_networks<double, cpu>({8}), model_options{}, 6);
+    const auto [x, y] = first_batch(roll.data, 16);
+
+    const std::uint64_t offset = m.rng().offset();
+    auto expect = m.losses(x, y);
+    for (auto* p : m.parameters()) p->zero_grad();
+    backward(expect.main);
+    const auto main_model = grads(m, "model");
+    CHECK_FALSE(all_zero(main_model));
+    CHECK_FALSE(all_zero(grads(m, "discriminator")));  // the generator's pieces reach D: the trainer drops that
+    m.rng().set_offset(offset);
+    expect = m.losses(x, y);
+    for (auto* p : m.parameters()) p->zero_grad();
+    REQUIRE(expect.others.size() == 1);
+    backward(expect.others[0].loss);
+    CHECK(all_zero(grads(m, "model")));  // fakes are detached, real images have no parameters
+    const auto own = grads(m, "discriminator");
+    CHECK_FALSE(all_zero(own));
+
+    m.rng().set_offset(offset);
+    const auto model_before = values(m, "model"), d_before = values(m, "discriminator");
+    trainer t(m, trainer_options{}.lr(1e-2).show_progress(false));
+    t.step(x, y);
+    CHECK(grads(m, "model") == main_model);
+    CHECK(grads(m, "discriminator") == own);
+    CHECK(values(m, "model") != model_before);
+    CHECK(values(m, "discriminator") != d_before);
 }

@@ -101,7 +101,7 @@ struct model {
                   "bernoulli_likelihood or gaussian_likelihood (space/likelihoods.hpp)");
     static_assert((term_policy<Extras> && ...),
                   "model<Space, Likelihood, Extras…>: each extra must be a loss term (entropy_adversary<\"z\">, "
-                  "cross_entropy_adversary<\"z\">, …) or a flag (conditional_decoder)");
+                  "cross_entropy_adversary<\"z\">, gan_discriminator<\"s\">, …) or a flag (conditional_decoder)");
 
     static_assert(detail::check_space<Space>());
     static_assert((detail::check_term<Space, Extras>() && ...));
@@ -145,7 +145,7 @@ public:
           likelihood_(likelihood_args{data.features(), options_}),
           priors_(make_priors(std::make_index_sequence<Space::count>{})),
           terms_(typename Extras::template impl<T, B>(term_args<T, B>{layout_, label_outputs_, data.categorical(),
-                                                                      nets_, options_, gen_})...) {
+                                                                      nets_, options_, gen_, data.shape})...) {
         build_networks();
         recon_weight_ = options_.weight_of("recon", 1.0);
         for (const auto& s : layout_.segments) kl_weights_.push_back(options_.weight_of("kl." + s.name, 1.0));
@@ -165,6 +165,11 @@ public:
     /// The training losses of one batch: x [n, example shape…], y [n, label_width].
     step_losses<T, B> losses(const tensor_type& x, const labels_type& y) {
         forward_pass<T, B> f = forward(x, y, /*sample=*/true);
+        f.decode = [this](const var_type& latent, const label_batch<T, B>& labels) {
+            return likelihood_.mean(reshape(decode_var(latent, labels), example_batch_shape(latent.rows())));
+        };
+        f.labels = [this](const labels_type& raw) { return labels_of(raw); };
+        f.gen = &gen_;
         step_losses<T, B> out;
         var_type out_x = decode_var(concat_samples(f), f.y);
         const var_type nll = likelihood_.nll_elements(reshape(out_x, x.shape()), f.x);
@@ -193,7 +198,7 @@ public:
     tensor_type decode(const tensor_type& latent, const labels_type& y) {
         no_grad guard;
         const var_type out = decode_var(var_type(latent), labels_of(y));
-        return likelihood_.mean(reshape(out, example_batch_shape(latent.rows())));
+        return likelihood_.mean(reshape(out, example_batch_shape(latent.rows()))).value();
     }
     /// The decoder's mean for a latent [n, total] and label values [n, K] given as numbers
     /// (CondVAE's scaled switch c·y'); the values are ignored when the decoder does not see labels.
@@ -202,7 +207,7 @@ public:
         label_batch<T, B> lb;
         lb.as_float = var_type(label_values);
         const var_type out = decode_var(var_type(latent), lb);
-        return likelihood_.mean(reshape(out, example_batch_shape(latent.rows())));
+        return likelihood_.mean(reshape(out, example_batch_shape(latent.rows()))).value();
     }
     /// decode(encode_mean(x, y), y).
     tensor_type reconstruct(const tensor_type& x, const labels_type& y) { return decode(encode_mean(x, y), y); }

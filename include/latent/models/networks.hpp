@@ -2,7 +2,8 @@
 //
 // A model asks for a trunk (x → features), one head per block (features [+ y]
 // → the block's posterior parameters), a decoder (latent [+ y] → one output
-// per feature of x) and one network per adversary (segment → label logits).
+// per feature of x), one network per adversary (segment → label logits) and,
+// with a GAN term, a discriminator (an example → one logit per class, or one).
 // `mlp_networks` answers with multilayer perceptrons (points, small images);
 // `conv_networks` with the convolutional stacks of nn/builders.hpp (28×28 and
 // 64×64 images). A user's own factory is any `networks<T, B>` value.
@@ -58,6 +59,12 @@ networks<T, B> mlp_networks(std::vector<std::int64_t> hidden = {64, 64}, nn::act
             }
             case net_role::head:
             case net_role::adversary: return nn::mlp<T, B>(detail::widths(in, hidden, out), gen, act);
+            case net_role::discriminator: {
+                auto net = std::make_unique<nn::sequential<T, B>>();
+                net->template add<nn::flatten<T, B>>();
+                net->push_back(nn::mlp<T, B>(detail::widths(in, hidden, out), gen, act));
+                return net;
+            }
         }
         throw config_error("mlp_networks: unknown network role");
     };
@@ -67,7 +74,8 @@ networks<T, B> mlp_networks(std::vector<std::int64_t> hidden = {64, 64}, nn::act
 /// Convolutional networks for square images: the trunk is `stack`'s encoder
 /// (convolutions, then a hidden layer of stack.hidden units with its
 /// activation), heads are one linear layer, the decoder is the stack mirrored,
-/// adversaries are MLPs with `adversary_hidden` layers.
+/// adversaries are MLPs with `adversary_hidden` layers, and a discriminator is
+/// another encoder of the stack's shape with a linear layer to its logits.
 template <scalar T = float, backend B = cpu>
 networks<T, B> conv_networks(nn::conv_stack stack, std::vector<std::int64_t> adversary_hidden = {64, 64}) {
     networks<T, B> n;
@@ -89,6 +97,12 @@ networks<T, B> conv_networks(nn::conv_stack stack, std::vector<std::int64_t> adv
             case net_role::head: return std::make_unique<nn::linear<T, B>>(in, out, gen);
             case net_role::decoder: return nn::conv_decoder<T, B>(stack, in, gen);
             case net_role::adversary: return nn::mlp<T, B>(detail::widths(in, adversary_hidden, out), gen);
+            case net_role::discriminator: {
+                auto net = nn::conv_encoder<T, B>(stack, stack.hidden, gen);
+                net->push_back(nn::make_activation<T, B>(stack.act));
+                net->template add<nn::linear<T, B>>(stack.hidden, out, gen);
+                return net;
+            }
         }
         throw config_error("conv_networks: unknown network role");
     };

@@ -25,13 +25,13 @@
 namespace latent {
 
 /// What the networks of a model are asked for.
-enum class net_role { trunk, head, decoder, adversary };
+enum class net_role { trunk, head, decoder, adversary, discriminator };
 
 /// One network the model needs: its role, name (also its parameters' prefix), input and output.
 struct net_request {
     net_role role;
-    std::string name;                    // "trunk", "head.z", "decoder", "adversary.z"
-    std::vector<std::int64_t> in_shape;  // trunk: the example's shape; otherwise {features}
+    std::string name;                    // "trunk", "head.z", "decoder", "adversary.z", "discriminator"
+    std::vector<std::int64_t> in_shape;  // trunk, discriminator: the example's shape; otherwise {features}
     std::vector<std::int64_t> out_shape; // decoder: the example's shape; otherwise {width}
 };
 
@@ -51,7 +51,8 @@ struct label_batch {
     tensor<std::int32_t, B> classes;  // [n] class indices (categorical only)
 };
 
-/// One batch through encoder and decoder: every segment's sample, and the labels.
+/// One batch through the encoder: every segment's sample, and the labels. In training it also
+/// carries the model's decoder and generator, for terms that decode latents of their own (a GAN).
 template <scalar T, backend B>
 struct forward_pass {
     const partition_layout* layout = nullptr;
@@ -60,6 +61,13 @@ struct forward_pass {
     bool categorical = false;
     std::vector<var<T, B>> samples;  // per segment, in partition order
     std::int64_t batch = 0;
+    /// The likelihood's mean of the decoder's output for a latent [n, total] (and labels, where the
+    /// decoder sees them), in the examples' shape, differentiable.
+    std::function<var<T, B>(const var<T, B>& latent, const label_batch<T, B>& y)> decode;
+    /// Raw labels [n, label_width] as the model uses them (one-hot, class indices).
+    std::function<label_batch<T, B>(const tensor<std::int32_t, B>& raw)> labels;
+    /// The model's sampling generator (its position is checkpointed with the model).
+    generator* gen = nullptr;
 
     const var<T, B>& sample(std::string_view name) const {
         for (std::size_t i = 0; i < layout->segments.size(); ++i)
@@ -99,7 +107,8 @@ struct term_args {
     bool categorical;
     const networks<T, B>& nets;
     const model_options& options;
-    generator& gen;
+    generator& gen;                           // for initial weights only: a term must not keep it
+    std::vector<std::int64_t> example_shape;  // one example's shape (a discriminator's input)
 };
 
 /// The parameter group of every model parameter that is not an adversary's.

@@ -3,7 +3,8 @@
 // A likelihood policy's impl turns the decoder's output (one value per
 // feature) and the data into the negative log-likelihood per element; the
 // model reduces it per example (sum, or mean for the swiss-roll setting) and
-// averages over the batch. `mean` gives the reconstruction to show.
+// averages over the batch. `mean` is the likelihood's mean, differentiable: the
+// reconstruction to show, and the image a GAN's discriminator judges.
 #pragma once
 
 #include <cmath>
@@ -32,7 +33,7 @@ struct bernoulli_likelihood {
         var<T, B> nll_elements(const var<T, B>& out, const var<T, B>& x) const {
             return binary_cross_entropy_with_logits(out, x);
         }
-        tensor<T, B> mean(const var<T, B>& out) const { return sigmoid(out).value(); }
+        var<T, B> mean(const var<T, B>& out) const { return sigmoid(out); }
         void for_each_parameter(const std::function<void(parameter<T, B>&)>&) {}
     };
 };
@@ -49,7 +50,7 @@ struct gaussian_likelihood {
         var<T, B> nll_elements(const var<T, B>& out, const var<T, B>& x) const {
             return square(x - out) * (0.5 / (sigma_ * sigma_)) + (std::log(sigma_) + 0.5 * std::log(2 * std::numbers::pi));
         }
-        tensor<T, B> mean(const var<T, B>& out) const { return out.value(); }
+        var<T, B> mean(const var<T, B>& out) const { return out; }
         void for_each_parameter(const std::function<void(parameter<T, B>&)>&) {}
 
     private:
@@ -69,7 +70,7 @@ struct gaussian_learned_sigma_likelihood {
             const var<T, B> log_sigma = log_sigma_.as_var();
             return square(x - out) * exp(log_sigma * -2.0) * 0.5 + log_sigma + 0.5 * std::log(2 * std::numbers::pi);
         }
-        tensor<T, B> mean(const var<T, B>& out) const { return out.value(); }
+        var<T, B> mean(const var<T, B>& out) const { return out; }
         void for_each_parameter(const std::function<void(parameter<T, B>&)>& f) { f(log_sigma_); }
 
     private:
@@ -88,7 +89,7 @@ struct laplace_likelihood {
         var<T, B> nll_elements(const var<T, B>& out, const var<T, B>& x) const {
             return abs(x - out) * (1.0 / b_) + std::log(2 * b_);
         }
-        tensor<T, B> mean(const var<T, B>& out) const { return out.value(); }
+        var<T, B> mean(const var<T, B>& out) const { return out; }
         void for_each_parameter(const std::function<void(parameter<T, B>&)>&) {}
 
     private:
@@ -103,7 +104,7 @@ struct squared_error_likelihood {
     struct impl {
         explicit impl(const likelihood_args&) {}
         var<T, B> nll_elements(const var<T, B>& out, const var<T, B>& x) const { return square(x - out); }
-        tensor<T, B> mean(const var<T, B>& out) const { return out.value(); }
+        var<T, B> mean(const var<T, B>& out) const { return out; }
         void for_each_parameter(const std::function<void(parameter<T, B>&)>&) {}
     };
 };
@@ -115,7 +116,7 @@ concept likelihood_policy =
     std::constructible_from<typename L::template impl<float, cpu>, const likelihood_args&> &&
     requires(const typename L::template impl<float, cpu>& l, const var<float, cpu>& v) {
         { l.nll_elements(v, v) } -> std::same_as<var<float, cpu>>;
-        { l.mean(v) } -> std::same_as<tensor<float, cpu>>;
+        { l.mean(v) } -> std::same_as<var<float, cpu>>;
     };
 
 }  // namespace latent

@@ -42,6 +42,12 @@ struct partition_layout {
             if (s.name == name) return s;
         throw config_error(detail::concat("latent space has no segment \"", name, "\""));
     }
+    /// The position of segment `name` in partition order.
+    std::size_t index_of(std::string_view name) const {
+        for (std::size_t i = 0; i < segments.size(); ++i)
+            if (segments[i].name == name) return i;
+        throw config_error(detail::concat("latent space has no segment \"", name, "\""));
+    }
     bool contains(std::string_view name) const {
         for (const auto& s : segments)
             if (s.name == name) return true;
