@@ -67,6 +67,40 @@ std::pair<tensor<double, cpu>, tensor<std::int32_t, cpu>> first_batch(const data
     return {tensor<double, cpu>::from_host({n, 3}, xs), tensor<std::int32_t, cpu>::from_host({n, 1}, ys)};
 }
 
+/// The trainer's contract for a model with one adversarial `group`, on one batch: the main loss
+/// reaches the group (so the trainer must drop that), the group's own loss reaches no model
+/// parameter, and after trainer::step each group holds exactly its own loss's gradient and moved.
+template <class M>
+void check_group_isolation(M& m, const tensor<double, cpu>& x, const tensor<std::int32_t, cpu>& y,
+                           const std::string& group) {
+    // The expected gradients, each loss on its own, from the same generator position.
+    const std::uint64_t offset = m.rng().offset();
+    auto expect = m.losses(x, y);
+    for (auto* p : m.parameters()) p->zero_grad();
+    backward(expect.main);
+    const auto main_model = grads(m, "model");
+    CHECK_FALSE(all_zero(main_model));
+    CHECK_FALSE(all_zero(grads(m, group)));
+    m.rng().set_offset(offset);
+    expect = m.losses(x, y);
+    for (auto* p : m.parameters()) p->zero_grad();
+    REQUIRE(expect.others.size() == 1);
+    CHECK(expect.others[0].group == group);
+    backward(expect.others[0].loss);
+    CHECK(all_zero(grads(m, "model")));  // the group's loss reads detached inputs
+    const auto own = grads(m, group);
+    CHECK_FALSE(all_zero(own));
+
+    m.rng().set_offset(offset);
+    const auto model_before = values(m, "model"), group_before = values(m, group);
+    trainer t(m, trainer_options{}.lr(1e-2).show_progress(false));
+    t.step(x, y);
+    CHECK(grads(m, "model") == main_model);
+    CHECK(grads(m, group) == own);
+    CHECK(values(m, "model") != model_before);
+    CHECK(values(m, group) != group_before);
+}
+
 }  // namespace
 
 TEST_CASE("trainer: each parameter group's gradient is its own loss's, and each optimizer moves only its group") {
@@ -74,29 +108,7 @@ TEST_CASE("trainer: each parameter group's gradient is its own loss's, and each 
     auto m = make_csvae(roll.data.layout());
     const auto [x, y] = first_batch(roll.data, 16);
 
-    // The expected gradients, each loss on its own, from the same generator position.
-    const std::uint64_t offset = m.rng().offset();
-    auto expect = m.losses(x, y);
-    for (auto* p : m.parameters()) p->zero_grad();
-    backward(expect.main);
-    const auto main_model = grads(m, "model");
-    const auto main_adversary = grads(m, "adversary.z");
-    CHECK_FALSE(all_zero(main_adversary));  // the entropy term does reach δ: the trainer must drop that
-    m.rng().set_offset(offset);
-    expect = m.losses(x, y);
-    for (auto* p : m.parameters()) p->zero_grad();
-    backward(expect.others[0].loss);
-    CHECK(all_zero(grads(m, "model")));  // the adversary's loss reads z detached
-    const auto own_adversary = grads(m, "adversary.z");
-
-    m.rng().set_offset(offset);
-    const auto model_before = values(m, "model"), adversary_before = values(m, "adversary.z");
-    trainer t(m, trainer_options{}.lr(1e-2).show_progress(false));
-    t.step(x, y);
-    CHECK(grads(m, "model") == main_model);
-    CHECK(grads(m, "adversary.z") == own_adversary);
-    CHECK(values(m, "model") != model_before);
-    CHECK(values(m, "adversary.z") != adversary_before);
+    check_group_isolation(m, x, y, "adversary.z");  // the entropy term reaches δ: the trainer drops that
 
     // An optimizer steps only its group: freeze the adversary's lr and only the model moves.
     auto frozen = make_csvae(roll.data.layout());
@@ -176,28 +188,5 @@ TEST_CASE("trainer: a GAN discriminator learns from its own loss only, the encod
     auto m = swap_toy::build(cpu{}, roll.data.layout(), mlp_networks<double, cpu>({8}), model_options{}, 6);
     const auto [x, y] = first_batch(roll.data, 16);
 
-    const std::uint64_t offset = m.rng().offset();
-    auto expect = m.losses(x, y);
-    for (auto* p : m.parameters()) p->zero_grad();
-    backward(expect.main);
-    const auto main_model = grads(m, "model");
-    CHECK_FALSE(all_zero(main_model));
-    CHECK_FALSE(all_zero(grads(m, "discriminator")));  // the generator's pieces reach D: the trainer drops that
-    m.rng().set_offset(offset);
-    expect = m.losses(x, y);
-    for (auto* p : m.parameters()) p->zero_grad();
-    REQUIRE(expect.others.size() == 1);
-    backward(expect.others[0].loss);
-    CHECK(all_zero(grads(m, "model")));  // fakes are detached, real images have no parameters
-    const auto own = grads(m, "discriminator");
-    CHECK_FALSE(all_zero(own));
-
-    m.rng().set_offset(offset);
-    const auto model_before = values(m, "model"), d_before = values(m, "discriminator");
-    trainer t(m, trainer_options{}.lr(1e-2).show_progress(false));
-    t.step(x, y);
-    CHECK(grads(m, "model") == main_model);
-    CHECK(grads(m, "discriminator") == own);
-    CHECK(values(m, "model") != model_before);
-    CHECK(values(m, "discriminator") != d_before);
+    check_group_isolation(m, x, y, "discriminator");  // the generator's pieces reach D: the trainer drops that
 }
