@@ -4,6 +4,7 @@
 #include "compare.hpp"
 
 #include <latent/data/swiss_roll.hpp>
+#include <latent/models/ccvae.hpp>
 #include <latent/models/cond_vae.hpp>
 #include <latent/models/csvae.hpp>
 #include <latent/models/networks.hpp>
@@ -77,4 +78,23 @@ TEST_CASE("device models: a GAN discriminator on swapped codes matches the cpu b
     const auto y = random_labels(8, 3, 14).reshape({8, 1});
     check_model<model<swap_space, bernoulli_likelihood, gan_discriminator<"s">>>(
         images, model_options{}.weight("gan.s", 0.1).set("gan.s.real_target", 0.95), x, y);
+}
+
+TEST_CASE("device models: CCVAE's bounds match the cpu backend, with labels hidden from half the batch") {
+    const data::example_layout images{{1, 6, 6}, 1, 4, {"class"}};
+    const auto x = random_tensor<float>({8, 1, 6, 6}, 15, 0.0, 1.0);
+    const auto y = random_labels(8, 4, 16).reshape({8, 1});
+    const auto options = model_options{}.size("c", 2).size("z", 3).set("ccvae.samples", 5);
+    check_model<ccvae_categorical<>>(images, options, x, y);
+
+    auto on_cpu = ccvae_categorical<>::build(cpu{}, images, mlp_networks<float, cpu>({16}), options, 4);
+    auto on_device = ccvae_categorical<>::build(device{}, images, mlp_networks<float, device>({16}), options, 4);
+    const auto mask = tensor<float>::from_host({8}, {1, 0, 1, 0, 1, 0, 1, 0});
+    const auto want = on_cpu.losses(x, y, mask);
+    const auto got = on_device.losses(x.to<device>(), y.to<device>(), mask.to<device>());
+    REQUIRE(want.terms.size() == got.terms.size());
+    for (std::size_t k = 0; k < want.terms.size(); ++k) {
+        INFO(want.terms[k].first);
+        CHECK(got.terms[k].second == doctest::Approx(want.terms[k].second).epsilon(1e-4));
+    }
 }

@@ -11,80 +11,11 @@
 #include "latent/models/csvae.hpp"
 #include "latent/models/vae.hpp"
 #include "latent/objectives/gan.hpp"
-#include "latent/nn/activations.hpp"
-#include "latent/nn/linear.hpp"
-#include "latent/tensor/random.hpp"
+#include "toy.hpp"
 
 using namespace latent;
-using vec = std::vector<double>;
+using namespace toy;
 
-namespace {
-
-/// Networks of single linear layers (no hidden layer), so that the test can redo them by hand.
-networks<double, cpu> linear_networks() {
-    networks<double, cpu> n;
-    n.trunk_width = [](const std::vector<std::int64_t>& shape) {
-        std::int64_t f = 1;
-        for (auto d : shape) f *= d;
-        return f;
-    };
-    n.make = [](const net_request& r, generator& gen) -> std::unique_ptr<nn::module<double, cpu>> {
-        std::int64_t in = 1, out = 1;
-        for (auto d : r.in_shape) in *= d;
-        for (auto d : r.out_shape) out *= d;
-        if (r.role == net_role::trunk) return std::make_unique<nn::flatten<double, cpu>>();
-        return std::make_unique<nn::linear<double, cpu>>(in, out, gen);
-    };
-    return n;
-}
-
-/// Sets every parameter to fixed values, 0.1·(k + 1)·(−1)^(k + p) for element k of parameter p,
-/// and returns them by name (row-major, PyTorch's [out, in] for weights).
-template <class M>
-std::map<std::string, vec> fix_weights(M& m) {
-    std::map<std::string, vec> out;
-    int p = 0;
-    for (auto* param : m.parameters()) {
-        vec v(static_cast<std::size_t>(param->numel()));
-        for (std::size_t k = 0; k < v.size(); ++k) v[k] = 0.1 * double(k + 1) * (((k + p) % 2) ? -1.0 : 1.0) / double(1 + p % 3);
-        param->value().copy_(tensor<double, cpu>::from_host(param->shape(), v));
-        out[param->name()] = v;
-        ++p;
-    }
-    return out;
-}
-
-/// y = W x + b for one example.
-vec affine(const vec& w, const vec& b, const vec& x) {
-    vec y(b);
-    for (std::size_t o = 0; o < b.size(); ++o)
-        for (std::size_t i = 0; i < x.size(); ++i) y[o] += w[o * x.size() + i] * x[i];
-    return y;
-}
-double softplus(double v) { return v > 0 ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v)); }
-double scale_of(double raw) { return std::max(softplus(raw), 1e-3); }
-double sigmoid(double v) { return 1 / (1 + std::exp(-v)); }
-double kl_normal(double mq, double sq, double mp, double sp) {
-    return std::log(sp / sq) + (sq * sq + (mq - mp) * (mq - mp)) / (2 * sp * sp) - 0.5;
-}
-double term(const step_losses<double, cpu>& l, const std::string& name) {
-    for (const auto& [n, v] : l.terms)
-        if (n == name) return v;
-    FAIL("no term " << name);
-    return 0;
-}
-/// The standard normals the model will draw: `count` blocks of n values, in order.
-std::vector<vec> normals(generator gen, std::int64_t n, int count) {
-    std::vector<vec> out;
-    for (int c = 0; c < count; ++c) {
-        auto t = tensor<double, cpu>::zeros({n, 1});
-        normal_(t, gen);
-        out.push_back(t.to_vector());
-    }
-    return out;
-}
-
-}  // namespace
 
 TEST_CASE("losses: CSVAE's M1 and M2 term by term (element-mean squared error, switch prior, entropy adversary)") {
     const data::example_layout points{{2}, 1, 2, {"half"}};

@@ -3,14 +3,16 @@
 // model<Space, Likelihood, Extras...> composes
 //   - a partition of named latent blocks, each with its prior and posterior (space/),
 //   - a likelihood p(x | latent) (space/likelihoods.hpp),
-//   - extras: loss terms (adversaries, …; objectives/) and flags (conditional_decoder).
-// Its loss is MODELS.md's, term by term:
+//   - extras: loss terms (adversaries, …; objectives/), flags (conditional_decoder) and at most
+//     one objective policy (objectives/objective.hpp; `elbo` when none is given).
+// With the default objective its loss is MODELS.md's, term by term:
 //   main = w_recon·E_q[−log p(x | z [, y])]                      "recon"
 //        + Σ_blocks w_kl.<b>·KL(q(b | x [, y]) ‖ p(b [| y]))      "kl.<b>" (stochastic blocks with a prior)
 //        + Σ_terms  (the term's pieces)                          e.g. "entropy.z"
 // each piece reduced per example (likelihood: sum or mean over features, KL:
 // sum over the block's dims) and averaged over the batch, plus one loss per
-// adversary on its own parameter group. The run-time object is
+// adversary on its own parameter group. Another objective (CCVAE's bounds)
+// combines the same per-example parts its own way. The run-time object is
 // `model<…>::instance<T, B>`, made by `model<…>::build(backend, data layout,
 // networks, options, seed)`.
 #pragma once
@@ -31,6 +33,7 @@
 #include "latent/data/dataset.hpp"
 #include "latent/dist/kl.hpp"
 #include "latent/models/options.hpp"
+#include "latent/objectives/objective.hpp"
 #include "latent/objectives/term.hpp"
 #include "latent/space/likelihoods.hpp"
 #include "latent/space/partition.hpp"
@@ -84,6 +87,37 @@ constexpr bool check_space() {
     return true;
 }
 
+/// The extras that are loss terms (or flags), as a std::tuple<…> of their types.
+template <class... Xs>
+struct terms_of {
+    using type = std::tuple<>;
+};
+template <class X, class... Xs>
+struct terms_of<X, Xs...> {
+    using rest = typename terms_of<Xs...>::type;
+    using type = std::conditional_t<objective_policy<X>, rest,
+                                    decltype(std::tuple_cat(std::declval<std::tuple<X>>(), std::declval<rest>()))>;
+};
+/// The objective among the extras, or `elbo`.
+template <class... Xs>
+struct objective_of {
+    using type = elbo;
+};
+template <class X, class... Xs>
+struct objective_of<X, Xs...> {
+    using type = std::conditional_t<objective_policy<X>, X, typename objective_of<Xs...>::type>;
+};
+
+/// Labels with the hidden ones (mask 0) read as 0, so that one-hot and class lookups stay in range.
+template <class T>
+struct visible_labels {
+    const std::int32_t* y;
+    const T* labelled;
+    std::int32_t* out;
+    std::size_t width;
+    LATENT_HD void operator()(std::size_t i) const { out[i] = labelled[i / width] != T(0) ? y[i] : 0; }
+};
+
 template <class Space, class X>
 constexpr bool check_term() {
     if constexpr (is_partition<Space>::value && requires { X::segment; })
@@ -99,14 +133,18 @@ struct model {
     static_assert(likelihood_policy<Likelihood>,
                   "model<Space, Likelihood, Extras…>: Likelihood must be a likelihood policy such as "
                   "bernoulli_likelihood or gaussian_likelihood (space/likelihoods.hpp)");
-    static_assert((term_policy<Extras> && ...),
+    static_assert(((term_policy<Extras> || objective_policy<Extras>) && ...),
                   "model<Space, Likelihood, Extras…>: each extra must be a loss term (entropy_adversary<\"z\">, "
-                  "cross_entropy_adversary<\"z\">, gan_discriminator<\"s\">, …) or a flag (conditional_decoder)");
+                  "cross_entropy_adversary<\"z\">, gan_discriminator<\"s\">, …), a flag (conditional_decoder) or "
+                  "an objective (ccvae_objective<…>)");
+    static_assert((int(objective_policy<Extras>) + ... + 0) <= 1,
+                  "model<Space, Likelihood, Extras…>: at most one objective policy among the extras");
 
     static_assert(detail::check_space<Space>());
     static_assert((detail::check_term<Space, Extras>() && ...));
 
     using space = Space;
+    using objective = typename detail::objective_of<Extras...>::type;
     static constexpr bool decoder_sees_labels = (std::same_as<Extras, conditional_decoder> || ...);
 
     template <scalar T = float, backend B = cpu>
@@ -129,6 +167,14 @@ class model<Space, Likelihood, Extras...>::instance {
     struct prior_tuple<std::tuple<Bs...>> {
         using type = std::tuple<typename Bs::prior::template impl<T, B>...>;
     };
+    template <class Terms>
+    struct term_tuple;
+    template <class... Xs>
+    struct term_tuple<std::tuple<Xs...>> {
+        using type = std::tuple<typename Xs::template impl<T, B>...>;
+        static type make(const term_args<T, B>& a) { return type(typename Xs::template impl<T, B>(a)...); }
+    };
+    using terms_type = term_tuple<typename detail::terms_of<Extras...>::type>;
 
 public:
     using var_type = var<T, B>;
@@ -144,11 +190,13 @@ public:
           gen_(seed),
           likelihood_(likelihood_args{data.features(), options_}),
           priors_(make_priors(std::make_index_sequence<Space::count>{})),
-          terms_(typename Extras::template impl<T, B>(term_args<T, B>{layout_, label_outputs_, data.categorical(),
-                                                                      nets_, options_, gen_, data.shape})...) {
+          terms_(terms_type::make(args())),
+          objective_(args()) {
         build_networks();
-        recon_weight_ = options_.weight_of("recon", 1.0);
-        for (const auto& s : layout_.segments) kl_weights_.push_back(options_.weight_of("kl." + s.name, 1.0));
+        // Priors', likelihoods' and objectives' own parameters belong with the networks: one optimizer.
+        for_each_parameter([](parameter<T, B>& p) {
+            if (p.group() == "default") p.set_group(model_group);
+        });
         options_.check_all_used("model");
     }
 
@@ -162,9 +210,18 @@ public:
     /// K: the label columns the model conditions on (classes of one categorical label, or binary labels).
     std::int64_t label_outputs() const { return label_outputs_; }
 
-    /// The training losses of one batch: x [n, example shape…], y [n, label_width].
-    step_losses<T, B> losses(const tensor_type& x, const labels_type& y) {
-        forward_pass<T, B> f = forward(x, y, /*sample=*/true);
+    /// The training losses of one batch: x [n, example shape…], y [n, label_width], every label visible.
+    step_losses<T, B> losses(const tensor_type& x, const labels_type& y) { return losses(x, y, nullptr); }
+    /// The same with a supervision mask `labelled` [n] (1 visible, 0 hidden; the loader's batch.labelled).
+    /// Throws config_error when a label is hidden and the objective needs every label.
+    step_losses<T, B> losses(const tensor_type& x, const labels_type& y, const tensor_type& labelled) {
+        return losses(x, y, &labelled);
+    }
+
+private:
+    step_losses<T, B> losses(const tensor_type& x, const labels_type& y, const tensor_type* labelled) {
+        forward_pass<T, B> f = forward(x, masked(y, labelled), /*sample=*/true);
+        set_mask(f, labelled);
         f.decode = [this](const var_type& latent, const label_batch<T, B>& labels) {
             return likelihood_.mean(reshape(decode_var(latent, labels), example_batch_shape(latent.rows())));
         };
@@ -173,12 +230,21 @@ public:
         step_losses<T, B> out;
         var_type out_x = decode_var(concat_samples(f), f.y);
         const var_type nll = likelihood_.nll_elements(reshape(out_x, x.shape()), f.x);
-        const var_type per_example = options_.reconstruction() == reduction::sum ? sum_rows(nll) : mean_rows(nll);
-        out.add_main("recon", mean(per_example) * recon_weight_);
-        add_kl_terms(f, out, std::make_index_sequence<Space::count>{});
+        const elbo_view<T, B> view{
+            f,
+            options_.reconstruction() == reduction::sum ? sum_rows(nll) : mean_rows(nll),
+            [](std::size_t i) { return has_kl_at(i, std::make_index_sequence<Space::count>{}); },
+            [this](std::size_t i, const var_type& y) { return kl_at(i, y, std::make_index_sequence<Space::count>{}); },
+            [this](std::size_t i) { return posterior_at(i, std::make_index_sequence<Space::count>{}); },
+            [this](std::size_t i, const var_type& y) {
+                return prior_at(i, y, std::make_index_sequence<Space::count>{});
+            }};
+        objective_.add(view, out);
         std::apply([&](auto&... t) { (t.add(f, out), ...); }, terms_);
         return out;
     }
+
+public:
 
     /// Posterior means of every segment (no graph): name → [n, dim].
     std::map<std::string, tensor_type> encode(const tensor_type& x, const labels_type& y) {
@@ -252,12 +318,14 @@ public:
         for_each_module([&](nn::module<T, B>& m) { m.for_each_parameter(f); });
         likelihood_.for_each_parameter(f);
         std::apply([&](auto&... p) { (p.for_each_parameter(f), ...); }, priors_);
+        if constexpr (requires { objective_.for_each_parameter(f); }) objective_.for_each_parameter(f);
     }
     void for_each_module(const std::function<void(nn::module<T, B>&)>& f) {
         for (auto& t : trunks_) f(*t);
         for (auto& h : heads_) f(*h);
         f(*decoder_);
         std::apply([&](auto&... t) { (t.for_each_module(f), ...); }, terms_);
+        objective_.for_each_module(f);
     }
     /// Training mode (batch statistics, dropout) or evaluation mode, for every network.
     void set_training(bool on) {
@@ -274,8 +342,38 @@ public:
     auto& term() {
         return std::get<typename Term::template impl<T, B>>(terms_);
     }
+    /// The objective object (CCVAE's classifier lives there).
+    auto& objective_impl() { return objective_; }
 
 private:
+    term_args<T, B> args() { return {layout_, label_outputs_, data_.categorical(), nets_, options_, gen_, data_.shape}; }
+
+    /// y with hidden labels read as 0 (see detail::visible_labels); y itself without a mask.
+    labels_type masked(const labels_type& y, const tensor_type* labelled) const {
+        if (labelled == nullptr) return y;
+        LATENT_CHECK(labelled->shape().numel() == y.rows() && y.shape().rank() == 2, shape_error,
+                     "model: supervision mask ", labelled->shape(), " should have one value per label row of ",
+                     y.shape());
+        labels_type out(y.shape());
+        launch(B{}, out.size(),
+               detail::visible_labels<T>{y.data(), labelled->data(), out.data(), static_cast<std::size_t>(y.cols())});
+        return out;
+    }
+    void set_mask(forward_pass<T, B>& f, const tensor_type* labelled) const {
+        if (labelled == nullptr) {
+            f.labelled = var_type(tensor_type::full({f.batch, 1}, T(1)));
+            f.labelled_count = f.batch;
+            return;
+        }
+        std::int64_t count = 0;
+        for (T v : labelled->to_vector()) count += v != T(0);
+        f.labelled = var_type(labelled->reshape({f.batch, 1}));
+        f.labelled_count = count;
+        f.all_labelled = count == f.batch;
+        LATENT_CHECK(f.all_labelled || objective::handles_unlabelled, config_error, "model: ", f.batch - count, " of ",
+                     f.batch, " labels in this batch are hidden, and this model's objective needs every label ",
+                     "(a semi-supervised objective such as ccvae_objective handles hidden ones)");
+    }
     template <std::size_t... I>
     auto make_priors(std::index_sequence<I...>) {
         return typename prior_tuple<typename Space::blocks>::type(
@@ -368,23 +466,61 @@ private:
         else return q.mean();
     }
 
-    template <std::size_t... I>
-    void add_kl_terms(const forward_pass<T, B>& f, step_losses<T, B>& out, std::index_sequence<I...>) {
-        (add_kl<I>(f, out), ...);
-    }
     template <std::size_t I>
-    void add_kl(const forward_pass<T, B>& f, step_losses<T, B>& out) {
+    static constexpr bool block_has_kl() {
         using block_t = std::tuple_element_t<I, typename Space::blocks>;
         using prior_impl = std::tuple_element_t<I, typename prior_tuple<typename Space::blocks>::type>;
-        if constexpr (block_t::posterior::stochastic && distribution_prior<prior_impl, T, B>) {
+        return block_t::posterior::stochastic && distribution_prior<prior_impl, T, B>;
+    }
+    template <std::size_t... I>
+    static bool has_kl_at(std::size_t i, std::index_sequence<I...>) {
+        return ((i == I && block_has_kl<I>()) || ...);
+    }
+    /// KL(q(block I) ‖ p(block I | y)) per example, [n, 1].
+    template <std::size_t I>
+    var_type kl_of(const var_type& y) {
+        using block_t = std::tuple_element_t<I, typename Space::blocks>;
+        if constexpr (block_has_kl<I>()) {
             const auto& q = std::get<I>(posteriors_);
-            const auto p = std::get<I>(priors_).distribution(f.y.as_float, f.batch);
-            var_type kl;
-            if constexpr (std::same_as<typename block_t::prior, standard_normal>) kl = dist::kl_standard_normal(q);
-            else if constexpr (requires { dist::kl(q, p); }) kl = dist::kl(q, p);
-            else kl = dist::kl_monte_carlo(q, p, gen_);
-            out.add_main("kl." + layout_.segments[I].name, mean(kl) * kl_weights_[I]);
+            const auto p = std::get<I>(priors_).distribution(y, y.rows());
+            if constexpr (std::same_as<typename block_t::prior, standard_normal>) return dist::kl_standard_normal(q);
+            else if constexpr (requires { dist::kl(q, p); }) return dist::kl(q, p);
+            else return dist::kl_monte_carlo(q, p, gen_);
+        } else {
+            throw config_error(detail::concat("model: segment \"", layout_.segments[I].name, "\" has no KL term"));
         }
+    }
+    /// Block i's KL per example as [n, 1], like every per-example value an objective sees.
+    template <std::size_t... I>
+    var_type kl_at(std::size_t i, const var_type& y, std::index_sequence<I...>) {
+        var_type out;
+        ((i == I ? (out = kl_of<I>(y), true) : false) || ...);
+        return reshape(out, shape{out.shape().numel(), 1});
+    }
+    template <std::size_t I>
+    dist::normal<T, B> posterior_of_block() const {
+        const auto& q = std::get<I>(posteriors_);
+        if constexpr (std::same_as<std::decay_t<decltype(q)>, dist::normal<T, B>>) return q;
+        else throw config_error(detail::concat("model: segment \"", layout_.segments[I].name,
+                                               "\" has no Gaussian posterior"));
+    }
+    template <std::size_t... I>
+    dist::normal<T, B> posterior_at(std::size_t i, std::index_sequence<I...>) const {
+        dist::normal<T, B> out;
+        ((i == I ? (out = posterior_of_block<I>(), true) : false) || ...);
+        return out;
+    }
+    template <std::size_t I>
+    dist::normal<T, B> prior_of_block(const var_type& y) const {
+        using prior_impl = std::tuple_element_t<I, typename prior_tuple<typename Space::blocks>::type>;
+        if constexpr (distribution_prior<prior_impl, T, B>) return std::get<I>(priors_).distribution(y, y.rows());
+        else throw config_error(detail::concat("model: segment \"", layout_.segments[I].name, "\" has no prior"));
+    }
+    template <std::size_t... I>
+    dist::normal<T, B> prior_at(std::size_t i, const var_type& y, std::index_sequence<I...>) const {
+        dist::normal<T, B> out;
+        ((i == I ? (out = prior_of_block<I>(y), true) : false) || ...);
+        return out;
     }
 
     template <std::size_t... I>
@@ -431,12 +567,11 @@ private:
     generator gen_;
     typename Likelihood::template impl<T, B> likelihood_;
     typename prior_tuple<typename Space::blocks>::type priors_;
-    std::tuple<typename Extras::template impl<T, B>...> terms_;
+    typename terms_type::type terms_;
+    typename objective::template impl<T, B> objective_;
     std::vector<std::unique_ptr<nn::module<T, B>>> trunks_, heads_;
     std::unique_ptr<nn::module<T, B>> decoder_;
     decltype(posterior_types(std::make_index_sequence<Space::count>{})) posteriors_;
-    double recon_weight_ = 1.0;
-    std::vector<double> kl_weights_;
 };
 
 }  // namespace latent

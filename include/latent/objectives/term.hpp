@@ -61,6 +61,11 @@ struct forward_pass {
     bool categorical = false;
     std::vector<var<T, B>> samples;  // per segment, in partition order
     std::int64_t batch = 0;
+    /// 1 where an example's label is visible, 0 where it is hidden, [n, 1]; hidden labels read as
+    /// class 0 (or all-zero binary labels) in `y`, so an objective must mask them itself.
+    var<T, B> labelled;
+    bool all_labelled = true;
+    std::int64_t labelled_count = 0;
     /// The likelihood's mean of the decoder's output for a latent [n, total] (and labels, where the
     /// decoder sees them), in the examples' shape, differentiable.
     std::function<var<T, B>(const var<T, B>& latent, const label_batch<T, B>& y)> decode;

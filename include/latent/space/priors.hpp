@@ -20,6 +20,7 @@
 #include "latent/dist/normal.hpp"
 #include "latent/models/options.hpp"
 #include "latent/space/partition.hpp"
+#include "latent/tensor/random.hpp"
 
 namespace latent {
 
@@ -139,6 +140,40 @@ struct learned_conditional_prior {
         segment seg_;
         tensor<T, B> expansion_;
         parameter<T, B> loc_on_, loc_off_, raw_on_, raw_off_;
+    };
+};
+
+/// One learned Normal per class of one categorical label (CCVAE with a multi-class label,
+/// MODELS.md §5, seed 002 §D.6): p(segment | y = c) = N(m_c, diag s_c²), s_c = max(softplus(r_c),
+/// 10⁻³), for y one-hot [n, K]; m and r are [K, dim] parameters in the model's group, read as y·m
+/// and y·r. The locations start as draws of N(0, 1) ("prior.<segment>.init_spread" scales them), so
+/// the classes start apart; the scales start at 1.
+struct class_conditional_prior {
+    template <scalar T, backend B>
+    struct impl {
+        explicit impl(const prior_args& a)
+            : loc_(key(a, "loc"), spread(a)), raw_(key(a, "raw_scale"), tensor<T, B>::full({a.labels, a.seg.dim}, T(0.541324854612918))) {
+            LATENT_CHECK(!a.seg.per_label, config_error, "class_conditional_prior on \"", a.seg.name,
+                         "\": one block for the whole categorical label (block<…>, not label_blocks<…>)");
+        }
+        dist::normal<T, B> distribution(const var<T, B>& y, std::int64_t) const {
+            LATENT_CHECK(y.cols() == loc_.shape()[0], shape_error, "class_conditional_prior: labels ", y.shape(),
+                         " should be one-hot over ", loc_.shape()[0], " classes");
+            return dist::normal_from_softplus(matmul(y, loc_.as_var()), matmul(y, raw_.as_var()), 1e-3);
+        }
+        void for_each_parameter(const std::function<void(parameter<T, B>&)>& f) {
+            f(loc_);
+            f(raw_);
+        }
+
+    private:
+        static std::string key(const prior_args& a, const char* what) { return "prior." + a.seg.name + "." + what; }
+        static tensor<T, B> spread(const prior_args& a) {
+            tensor<T, B> t({a.labels, a.seg.dim});
+            normal_(t, a.gen, 0.0, a.options.take(key(a, "init_spread"), 1.0));
+            return t;
+        }
+        parameter<T, B> loc_, raw_;
     };
 };
 

@@ -1,0 +1,79 @@
+// latent/objectives/objective.hpp: how a model turns one batch's parts into its main loss.
+//
+// The model runs the encoder, draws every segment's sample and decodes it;
+// the objective policy then decides how the reconstruction and the latent
+// terms combine. The default, `elbo`, is MODELS.md §1–4's:
+//   main = w_recon·mean_n(recon) + Σ_blocks w_kl.<b>·mean_n(KL(q(b | ·) ‖ p(b [| y])))
+// Semi-supervised objectives (CCVAE, M2, …) weigh the same parts differently
+// per example and treat labelled and unlabelled examples apart; they see the
+// parts through an `elbo_view`. A model has at most one objective among its
+// extras (a type with `is_objective`); without one it uses `elbo`.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "latent/dist/normal.hpp"
+#include "latent/objectives/term.hpp"
+
+namespace latent {
+
+/// One batch's parts, as an objective sees them. Per-example values are [n, 1].
+template <scalar T, backend B>
+struct elbo_view {
+    const forward_pass<T, B>& f;
+    /// −log p(x | sample) per example, reduced over features as the options say (unweighted).
+    var<T, B> recon;
+    /// Whether block i has a KL term (a stochastic posterior and a prior with a distribution).
+    std::function<bool(std::size_t block)> has_kl;
+    /// KL(q(block i | ·) ‖ p(block i | y)) per example, for label values y [n, K] (analytic
+    /// where both are Normal, Monte Carlo otherwise). requires: has_kl(i).
+    std::function<var<T, B>(std::size_t block, const var<T, B>& y)> kl;
+    /// Block i's posterior as a Normal (loc, scale [n, dim]). Throws config_error for a block
+    /// whose posterior is not Gaussian.
+    std::function<dist::normal<T, B>(std::size_t block)> posterior;
+    /// Block i's prior as a Normal for label values y [n, K]. Throws config_error for a block
+    /// whose prior gives no distribution.
+    std::function<dist::normal<T, B>(std::size_t block, const var<T, B>& y)> prior;
+};
+
+/// What the model template needs of an objective policy.
+template <class X>
+concept objective_policy = requires {
+    requires X::is_objective;
+    typename X::template impl<float, cpu>;
+} && std::constructible_from<typename X::template impl<float, cpu>, const term_args<float, cpu>&> &&
+                           requires(typename X::template impl<float, cpu>& o, const elbo_view<float, cpu>& v,
+                                    step_losses<float, cpu>& out) {
+                               o.add(v, out);
+                               { X::handles_unlabelled } -> std::convertible_to<bool>;
+                           };
+
+/// The ELBO of MODELS.md §1–4 (weights "recon" and "kl.<segment>", default 1). Every label
+/// must be visible: a batch with hidden labels is refused by the model.
+struct elbo {
+    static constexpr bool is_objective = true;
+    static constexpr bool handles_unlabelled = false;
+
+    template <scalar T, backend B>
+    class impl {
+    public:
+        explicit impl(const term_args<T, B>& a) : recon_weight_(a.options.weight_of("recon", 1.0)) {
+            for (const auto& s : a.layout.segments) kl_weights_.push_back(a.options.weight_of("kl." + s.name, 1.0));
+        }
+        void add(const elbo_view<T, B>& v, step_losses<T, B>& out) {
+            out.add_main("recon", mean(v.recon) * recon_weight_);
+            for (std::size_t i = 0; i < kl_weights_.size(); ++i)
+                if (v.has_kl(i)) out.add_main("kl." + v.f.layout->segments[i].name, mean(v.kl(i, v.f.y.as_float)) * kl_weights_[i]);
+        }
+        void for_each_module(const std::function<void(nn::module<T, B>&)>&) {}
+
+    private:
+        double recon_weight_;
+        std::vector<double> kl_weights_;
+    };
+};
+
+}  // namespace latent
