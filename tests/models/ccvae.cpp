@@ -259,3 +259,76 @@ TEST_CASE("ccvae: a model whose objective needs every label refuses hidden ones,
     CHECK_THROWS_WITH_AS(make_model(0), doctest::Contains("ccvae.samples"),
                          config_error);
 }
+
+namespace {
+// The binary-label CCVAE: two labels, one characteristic dimension each (label_blocks<"c", 1>),
+// the same encoder and decoder shapes as above.
+auto make_binary() {
+    const data::example_layout flat{{2}, 2, 0, {"a", "b"}};
+    return ccvae<bernoulli_likelihood>::build(cpu{}, flat, linear_networks(),
+                                              model_options{}.size("z", 1).set("ccvae.samples", double(draws)), 3);
+}
+/// log q(y | z_c) = Σ_i log Bern(y_i | σ(a_i·z_c,i + b_i)): the diagonal classifier.
+double log_q_binary(const params& w, const vec& zc, const vec& y) {
+    double s = 0;
+    for (std::size_t i = 0; i < 2; ++i) {
+        const double l = w.at("classifier.weight")[i] * zc[i] + w.at("classifier.bias")[i];
+        s += y[i] * -softplus(-l) + (1 - y[i]) * -softplus(l);
+    }
+    return s;
+}
+/// log p(z_c | y) under the learned per-label-value prior.
+double log_p_binary(const params& w, const vec& zc, const vec& y) {
+    double s = 0;
+    for (std::size_t i = 0; i < 2; ++i) {
+        const bool on = y[i] != 0;
+        s += log_normal(zc[i], w.at(on ? "prior.c.loc_on" : "prior.c.loc_off")[i],
+                        scale_of(w.at(on ? "prior.c.raw_scale_on" : "prior.c.raw_scale_off")[i]));
+    }
+    return s;
+}
+double sup_binary(const params& w, std::size_t i, const vec& y, const noise& e) {
+    const example ex = encode(w, i, e);
+    vec ll;
+    for (std::size_t k = 0; k < draws; ++k) {
+        vec z(dc);
+        for (std::size_t d = 0; d < dc; ++d) z[d] = ex.loc[d] + ex.scale[d] * e.k[(i * draws + k) * dc + d];
+        ll.push_back(log_q_binary(w, z, y));
+    }
+    const double log_q_y_x = log_sum_exp(ll) - std::log(double(draws));
+    const double weight = std::exp(log_q_binary(w, ex.zc, y) - log_q_y_x);
+    const double inner = ex.common + log_p_binary(w, ex.zc, y) - log_q_binary(w, ex.zc, y);
+    return -(weight * inner + log_q_y_x - 2 * std::log(2.0));
+}
+}  // namespace
+
+TEST_CASE("ccvae: binary labels, the diagonal classifier and the per-label prior, both bounds by hand") {
+    auto m = make_binary();
+    const auto w = fix_weights(m);
+    generator g = m.rng();
+    const noise e = noise_of(g);
+    const std::uint64_t offset = m.rng().offset();
+    const auto l = m.losses(inputs(), tensor<std::int32_t, cpu>::from_host({n, 2}, {1, 0, 0, 1}));
+    CHECK(term(l, "ccvae.sup") ==
+          doctest::Approx((sup_binary(w, 0, {1, 0}, e) + sup_binary(w, 1, {0, 1}, e)) / n).epsilon(1e-12));
+
+    // All hidden: one draw ŷ ~ q(y | z_c) per label (uniforms after z_c and z), no K draws.
+    m.rng().set_offset(offset);
+    const auto hidden = m.losses(inputs(), tensor<std::int32_t, cpu>::from_host({n, 2}, {-1, -1, -1, -1}),
+                                 tensor<double, cpu>::from_host({n}, {0, 0}));
+    generator after(g.seed(), g.stream(), offset + n * dc + n);
+    auto u = tensor<double, cpu>::zeros({n, 2});
+    uniform_(u, after);
+    const vec uv = u.to_vector();
+    double expected = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const example ex = encode(w, i, e);
+        vec y_hat(2);
+        for (std::size_t j = 0; j < 2; ++j) {
+            const double l = w.at("classifier.weight")[j] * ex.zc[j] + w.at("classifier.bias")[j];
+            y_hat[j] = uv[i * 2 + j] < sigmoid(l) ? 1 : 0;
+        }
+        expected += -(ex.common + log_p_binary(w, ex.zc, y_hat) - 2 * std::log(2.0) - log_q_binary(w, ex.zc, y_hat));
+    }
+    CHECK(term(hidden, "ccvae.unsup") == doctest::Approx(expected / n).epsilon(1e-12));
+}

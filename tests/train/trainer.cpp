@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "latent/data/samplers.hpp"
 #include "latent/data/swiss_roll.hpp"
+#include "latent/models/ccvae.hpp"
 #include "latent/models/cond_vae.hpp"
 #include "latent/models/csvae.hpp"
 #include "latent/models/networks.hpp"
@@ -189,4 +191,32 @@ TEST_CASE("trainer: a GAN discriminator learns from its own loss only, the encod
     const auto [x, y] = first_batch(roll.data, 16);
 
     check_group_isolation(m, x, y, "discriminator");  // the generator's pieces reach D: the trainer drops that
+}
+
+TEST_CASE("trainer: semi-supervised fit hands each batch's mask to the objective, and refuses a model that needs labels") {
+    // The swiss roll's one binary label: CCVAE with one characteristic dimension, its diagonal
+    // classifier and sampled unsupervised bound.
+    const auto roll = data::make_swiss_roll(64, 7);
+    data::index_list ids(64);
+    for (int i = 0; i < 64; ++i) ids[static_cast<std::size_t>(i)] = i;
+    const auto mask = data::supervision_mask(data::label_table::of(roll.data), ids, 0.25, 3);
+    const auto options = trainer_options{}.epochs(2).batch_size(16).seed(2).show_progress(false);
+
+    auto m = ccvae<squared_error_likelihood>::build(cpu{}, roll.data.layout(), mlp_networks<double, cpu>({8}),
+                                               model_options{}.size("z", 2).set("ccvae.samples", 4), 1);
+    trainer t(m, trainer_options(options).supervision(mask));
+    const auto run = t.fit(roll.data, ids);
+    REQUIRE(run.size() == 2);
+    CHECK(run[0]["ccvae.sup"] > 0);
+    CHECK(run[0]["ccvae.unsup"] > 0);  // most labels are hidden: both bounds contribute
+
+    // Labelled and unlabelled batches apart: 1 labelled batch, then 3 unlabelled ones.
+    auto apart = ccvae<squared_error_likelihood>::build(cpu{}, roll.data.layout(), mlp_networks<double, cpu>({8}),
+                                               model_options{}.size("z", 2).set("ccvae.samples", 4), 1);
+    trainer ta(apart, trainer_options(options).supervision(mask, 1, 3));
+    CHECK(ta.fit(roll.data, ids).size() == 2);
+
+    auto plain = make_csvae(roll.data.layout());
+    trainer tp(plain, trainer_options(options).supervision(mask));
+    CHECK_THROWS_WITH_AS(tp.fit(roll.data, ids), doctest::Contains("needs every label"), config_error);
 }

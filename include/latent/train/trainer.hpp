@@ -67,6 +67,14 @@ public:
     trainer_options& stop_after(int n) { return set(stop_after_, n); }
     /// Decode batches on a background thread (the loader's option).
     trainer_options& background_loading(bool on) { return set(background_, on); }
+    /// Semi-supervised training: labels hidden where the mask says so (data::supervision_mask), each
+    /// batch's mask handed to the model's losses; with interleave(a, b), a labelled batches then
+    /// b unlabelled ones (the loader's options). The model's objective must handle hidden labels.
+    trainer_options& supervision(data::label_mask mask, int labelled_batches = 0, int unlabelled_batches = 0) {
+        mask_ = std::make_shared<const data::label_mask>(std::move(mask));
+        interleave_ = {labelled_batches, unlabelled_batches};
+        return *this;
+    }
 
     int epochs() const { return epochs_; }
     std::int64_t batch_size() const { return batch_; }
@@ -81,6 +89,8 @@ public:
     bool show_progress() const { return progress_; }
     bool background_loading() const { return background_; }
     int stop_after() const { return stop_after_; }
+    const data::label_mask* supervision() const { return mask_.get(); }
+    std::pair<int, int> interleave() const { return interleave_; }
 
 private:
     template <class V, class U>
@@ -100,6 +110,8 @@ private:
     bool progress_ = true;
     bool background_ = true;
     int stop_after_ = 0;
+    std::shared_ptr<const data::label_mask> mask_;
+    std::pair<int, int> interleave_{0, 0};
 };
 
 /// One epoch's means of every term, by name, in the order the model reports them.
@@ -140,7 +152,16 @@ public:
 
     /// One batch: losses, the backward passes, every optimizer's step. Returns each term's batch value.
     std::vector<std::pair<std::string, double>> step(const tensor<T, B>& x, const tensor<std::int32_t, B>& y) {
-        auto losses = model_.losses(x, y);
+        return step_on(model_.losses(x, y));
+    }
+    /// The same for a semi-supervised batch: `labelled` [n] is 1 where y is visible, 0 where hidden.
+    std::vector<std::pair<std::string, double>> step(const tensor<T, B>& x, const tensor<std::int32_t, B>& y,
+                                                     const tensor<T, B>& labelled) {
+        return step_on(model_.losses(x, y, labelled));
+    }
+
+private:
+    std::vector<std::pair<std::string, double>> step_on(step_losses<T, B> losses) {
         for (const auto& [name, value] : losses.terms)
             LATENT_CHECK(std::isfinite(value), numeric_error, "training diverged at epoch ", epoch_, ", step ", step_,
                          ": term \"", name, "\" is ", std::isnan(value) ? "NaN" : (value > 0 ? "+inf" : "-inf"));
@@ -156,6 +177,8 @@ public:
         return std::move(losses.terms);
     }
 
+public:
+
     /// Trains on `indices` of `train` for the remaining epochs (all, or those after a resumed checkpoint).
     template <data::source S>
     std::vector<epoch_record> fit(const S& train, data::index_list indices) {
@@ -163,14 +186,19 @@ public:
         if (!options_.out().empty()) std::filesystem::create_directories(options_.out());
         if (options_.resume() && !options_.out().empty() && std::filesystem::exists(checkpoint_path()))
             start = restore(checkpoint_path());
-        data::loader<T, B> batches(train, std::move(indices),
-                                   data::loader_options{}
-                                       .batch_size(options_.batch_size())
-                                       .shuffle(true)
-                                       .drop_last(false)
-                                       .seed(options_.seed())
-                                       .background(options_.background_loading())
-                                       .start(start));
+        auto loading = data::loader_options{}
+                           .batch_size(options_.batch_size())
+                           .shuffle(true)
+                           .drop_last(false)
+                           .seed(options_.seed())
+                           .background(options_.background_loading())
+                           .start(start);
+        if (const data::label_mask* mask = options_.supervision()) {
+            loading.supervision(*mask);
+            if (options_.interleave().first > 0)
+                loading.interleave(options_.interleave().first, options_.interleave().second);
+        }
+        data::loader<T, B> batches(train, std::move(indices), std::move(loading));
         const auto began = std::chrono::steady_clock::now();
         std::vector<epoch_record> run;
         data::batch<T, B> b;
@@ -186,7 +214,7 @@ public:
             std::vector<std::pair<std::string, double>> sums;
             std::int64_t n = 0;
             while (batches.next(b)) {
-                const auto terms = step(b.x, b.y);
+                const auto terms = options_.supervision() ? step(b.x, b.y, b.labelled) : step(b.x, b.y);
                 if (sums.empty()) sums = terms;
                 else
                     for (std::size_t k = 0; k < terms.size(); ++k) sums[k].second += terms[k].second;
