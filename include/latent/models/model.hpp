@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -253,6 +254,22 @@ public:
         std::map<std::string, tensor_type> out;
         for (std::size_t i = 0; i < layout_.segments.size(); ++i) out[layout_.segments[i].name] = f.samples[i].value();
         return out;
+    }
+    /// q(segment | x [, y]) as a Normal (loc, scale [n, dim]), no graph. Throws config_error when
+    /// the segment's posterior is not Gaussian.
+    dist::normal<T, B> posterior_normal(const tensor_type& x, const labels_type& y, std::string_view segment) {
+        no_grad guard;
+        const forward_pass<T, B> f = forward(x, y, false);
+        const dist::normal<T, B> q = posterior_at(layout_.index_of(segment), std::make_index_sequence<Space::count>{});
+        return {var_type(q.loc.value()), var_type(q.scale.value())};
+    }
+    /// p(segment | y) as a Normal for labels y [n, label_width], no graph (a prior given once per
+    /// model is [1, dim]). Throws config_error when the segment's prior gives no distribution.
+    dist::normal<T, B> prior_normal(std::string_view segment, const labels_type& y) {
+        no_grad guard;
+        const dist::normal<T, B> p =
+            prior_at(layout_.index_of(segment), labels_of(y).as_float, std::make_index_sequence<Space::count>{});
+        return {var_type(p.loc.value()), var_type(p.scale.value())};
     }
     /// The whole latent of posterior means, [n, total], segments in partition order.
     tensor_type encode_mean(const tensor_type& x, const labels_type& y) {
