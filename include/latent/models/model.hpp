@@ -239,14 +239,28 @@ private:
             [this](std::size_t i) { return posterior_at(i, std::make_index_sequence<Space::count>{}); },
             [this](std::size_t i, const var_type& y) {
                 return prior_at(i, y, std::make_index_sequence<Space::count>{});
-            }};
+            },
+            [this, &x](const labels_type& y) { return neg_elbo_under(x, y); }};
         objective_.add(view, out);
         std::apply([&](auto&... t) { (t.add(f, out), ...); }, terms_);
         return out;
     }
 
-public:
+    /// −ELBO per example [n, 1] of x under labels y: a second forward pass, whose posteriors do not
+    /// replace the batch's own (the objective may still ask for those).
+    var_type neg_elbo_under(const tensor_type& x, const labels_type& y) {
+        const auto batch_posteriors = posteriors_;
+        const forward_pass<T, B> g = forward(x, y, /*sample=*/true);
+        const var_type nll = likelihood_.nll_elements(reshape(decode_var(concat_samples(g), g.y), x.shape()), g.x);
+        var_type total = options_.reconstruction() == reduction::sum ? sum_rows(nll) : mean_rows(nll);
+        for (std::size_t i = 0; i < layout_.segments.size(); ++i)
+            if (has_kl_at(i, std::make_index_sequence<Space::count>{}))
+                total = total + kl_at(i, g.y.as_float, std::make_index_sequence<Space::count>{});
+        posteriors_ = batch_posteriors;
+        return total;
+    }
 
+public:
     /// Posterior means of every segment (no graph): name → [n, dim].
     std::map<std::string, tensor_type> encode(const tensor_type& x, const labels_type& y) {
         no_grad guard;

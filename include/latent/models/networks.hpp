@@ -3,7 +3,8 @@
 // A model asks for a trunk (x → features), one head per block (features [+ y]
 // → the block's posterior parameters), a decoder (latent [+ y] → one output
 // per feature of x), one network per adversary (segment → label logits) and,
-// with a GAN term, a discriminator (an example → one logit per class, or one).
+// with a GAN term or an M2 objective, a discriminator or classifier (an example → one logit
+// per class, or one).
 // `mlp_networks` answers with multilayer perceptrons (points, small images);
 // `conv_networks` with the convolutional stacks of nn/builders.hpp (28×28 and
 // 64×64 images). A user's own factory is any `networks<T, B>` value.
@@ -59,6 +60,7 @@ networks<T, B> mlp_networks(std::vector<std::int64_t> hidden = {64, 64}, nn::act
             }
             case net_role::head:
             case net_role::adversary: return nn::mlp<T, B>(detail::widths(in, hidden, out), gen, act);
+            case net_role::classifier:
             case net_role::discriminator: {
                 auto net = std::make_unique<nn::sequential<T, B>>();
                 net->template add<nn::flatten<T, B>>();
@@ -97,6 +99,7 @@ networks<T, B> conv_networks(nn::conv_stack stack, std::vector<std::int64_t> adv
             case net_role::head: return std::make_unique<nn::linear<T, B>>(in, out, gen);
             case net_role::decoder: return nn::conv_decoder<T, B>(stack, in, gen);
             case net_role::adversary: return nn::mlp<T, B>(detail::widths(in, adversary_hidden, out), gen);
+            case net_role::classifier:
             case net_role::discriminator: {
                 auto net = nn::conv_encoder<T, B>(stack, stack.hidden, gen);
                 net->push_back(nn::make_activation<T, B>(stack.act));

@@ -37,6 +37,10 @@ struct elbo_view {
     /// Block i's prior as a Normal for label values y [n, K]. Throws config_error for a block
     /// whose prior gives no distribution.
     std::function<dist::normal<T, B>(std::size_t block, const var<T, B>& y)> prior;
+    /// −ELBO per example [n, 1] (recon + Σ_blocks KL, unweighted) of the batch's inputs under
+    /// labels y [n, label_width] instead of the batch's own: encoder and decoder run again, with
+    /// fresh samples (M2's sum over the labels of an unlabelled example).
+    std::function<var<T, B>(const tensor<std::int32_t, B>& y)> neg_elbo_given;
 };
 
 /// What the model template needs of an objective policy.

@@ -25,13 +25,13 @@
 namespace latent {
 
 /// What the networks of a model are asked for.
-enum class net_role { trunk, head, decoder, adversary, discriminator };
+enum class net_role { trunk, head, decoder, adversary, discriminator, classifier };
 
 /// One network the model needs: its role, name (also its parameters' prefix), input and output.
 struct net_request {
     net_role role;
     std::string name;                    // "trunk", "head.z", "decoder", "adversary.z", "discriminator"
-    std::vector<std::int64_t> in_shape;  // trunk, discriminator: the example's shape; otherwise {features}
+    std::vector<std::int64_t> in_shape;  // trunk, discriminator, classifier: the example's shape; otherwise {features}
     std::vector<std::int64_t> out_shape; // decoder: the example's shape; otherwise {width}
 };
 
