@@ -229,21 +229,26 @@ private:
         f.labels = [this](const labels_type& raw) { return labels_of(raw); };
         f.gen = &gen_;
         step_losses<T, B> out;
-        var_type out_x = decode_var(concat_samples(f), f.y);
-        const var_type nll = likelihood_.nll_elements(reshape(out_x, x.shape()), f.x);
         const elbo_view<T, B> view{
             f,
-            options_.reconstruction() == reduction::sum ? sum_rows(nll) : mean_rows(nll),
+            reconstruction_nll(f, concat_samples(f)),
             [](std::size_t i) { return has_kl_at(i, std::make_index_sequence<Space::count>{}); },
             [this](std::size_t i, const var_type& y) { return kl_at(i, y, std::make_index_sequence<Space::count>{}); },
             [this](std::size_t i) { return posterior_at(i, std::make_index_sequence<Space::count>{}); },
             [this](std::size_t i, const var_type& y) {
                 return prior_at(i, y, std::make_index_sequence<Space::count>{});
             },
-            [this, &x](const labels_type& y) { return neg_elbo_under(x, y); }};
+            [this, &x](const labels_type& y) { return neg_elbo_under(x, y); },
+            [this, &f](const var_type& latent) { return reconstruction_nll(f, latent); }};
         objective_.add(view, out);
         std::apply([&](auto&... t) { (t.add(f, out), ...); }, terms_);
         return out;
+    }
+
+    /// −log p(x | latent [, y]) per example [n, 1], reduced over features as the options say.
+    var_type reconstruction_nll(const forward_pass<T, B>& f, const var_type& latent) {
+        const var_type nll = likelihood_.nll_elements(reshape(decode_var(latent, f.y), f.x.shape()), f.x);
+        return options_.reconstruction() == reduction::sum ? sum_rows(nll) : mean_rows(nll);
     }
 
     /// −ELBO per example [n, 1] of x under labels y: a second forward pass, whose posteriors do not
@@ -251,8 +256,7 @@ private:
     var_type neg_elbo_under(const tensor_type& x, const labels_type& y) {
         const auto batch_posteriors = posteriors_;
         const forward_pass<T, B> g = forward(x, y, /*sample=*/true);
-        const var_type nll = likelihood_.nll_elements(reshape(decode_var(concat_samples(g), g.y), x.shape()), g.x);
-        var_type total = options_.reconstruction() == reduction::sum ? sum_rows(nll) : mean_rows(nll);
+        var_type total = reconstruction_nll(g, concat_samples(g));
         for (std::size_t i = 0; i < layout_.segments.size(); ++i)
             if (has_kl_at(i, std::make_index_sequence<Space::count>{}))
                 total = total + kl_at(i, g.y.as_float, std::make_index_sequence<Space::count>{});

@@ -41,6 +41,9 @@ struct elbo_view {
     /// labels y [n, label_width] instead of the batch's own: encoder and decoder run again, with
     /// fresh samples (M2's sum over the labels of an unlabelled example).
     std::function<var<T, B>(const tensor<std::int32_t, B>& y)> neg_elbo_given;
+    /// −log p(x | latent) per example [n, 1] for the batch's inputs and a latent [n, total] of the
+    /// objective's own (MVAE's product-of-experts samples), reduced like `recon`; differentiable.
+    std::function<var<T, B>(const var<T, B>& latent)> recon_of;
 };
 
 /// What the model template needs of an objective policy.
