@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "latent/models/ccvae.hpp"
+#include "latent/models/diva.hpp"
 #include "latent/models/networks.hpp"
 #include "latent/models/vae.hpp"
 #include "toy.hpp"
@@ -331,4 +332,50 @@ TEST_CASE("ccvae: binary labels, the diagonal classifier and the per-label prior
         expected += -(ex.common + log_p_binary(w, ex.zc, y_hat) - 2 * std::log(2.0) - log_q_binary(w, ex.zc, y_hat));
     }
     CHECK(term(hidden, "ccvae.unsup") == doctest::Approx(expected / n).epsilon(1e-12));
+}
+
+TEST_CASE("ccvae: the modified DIVA baseline, auxiliary classifier and imputed labels, by hand") {
+    const data::example_layout flat{{2}, 1, classes, {"class"}};
+    auto m = diva_categorical<>::build(cpu{}, flat, linear_networks(),
+                                       model_options{}.size("c", dc).size("z", 1).set("diva.alpha", 0.7), 3);
+    const auto w = fix_weights(m);
+    generator g = m.rng();
+    const noise e = noise_of(g);  // z_c and z; DIVA draws no K samples
+    const std::uint64_t offset = m.rng().offset();
+    const auto l = m.losses(inputs(), tensor<std::int32_t, cpu>::from_host({n, 1}, {1, -1}),
+                            tensor<double, cpu>::from_host({n}, {1, 0}));
+    // recon + KL(z) of example i, and KL(q(z_c|x) ‖ p(z_c|c)).
+    auto base = [&](std::size_t i) {
+        const example ex = encode(w, i, e);
+        double log_q = 0;
+        for (std::size_t d = 0; d < dc; ++d) log_q += log_normal(ex.zc[d], ex.loc[d], ex.scale[d]);
+        return -ex.common - log_q;
+    };
+    auto kl_c = [&](std::size_t i, std::size_t c) {
+        const example ex = encode(w, i, e);
+        double kl = 0;
+        for (std::size_t d = 0; d < dc; ++d)
+            kl += kl_normal(ex.loc[d], ex.scale[d], w.at("prior.c.loc")[c * dc + d],
+                            scale_of(w.at("prior.c.raw_scale")[c * dc + d]));
+        return kl;
+    };
+    CHECK(term(l, "diva.labelled") == doctest::Approx((base(0) + kl_c(0, 1)) / n).epsilon(1e-12));
+    CHECK(term(l, "diva.classifier") ==
+          doctest::Approx(0.7 * -log_q_class(w, encode(w, 0, e).zc, 1)).epsilon(1e-12));  // one labelled row
+    // The hidden row's label is drawn from q(y | z_c) by inverse CDF, with the uniforms after z_c and z.
+    generator after(g.seed(), g.stream(), offset + n * dc + n);
+    auto u = tensor<double, cpu>::zeros({n, 1});
+    uniform_(u, after);
+    const double u1 = u.to_vector()[1];
+    std::size_t imputed = classes - 1;
+    double acc = 0;
+    for (std::size_t c = 0; c < classes; ++c) {
+        acc += std::exp(log_q_class(w, encode(w, 1, e).zc, c));
+        if (u1 < acc) {
+            imputed = c;
+            break;
+        }
+    }
+    CHECK(term(l, "diva.unlabelled") == doctest::Approx((base(1) + kl_c(1, imputed)) / n).epsilon(1e-12));
+    CHECK(m.groups() == std::vector<std::string>{"model"});
 }

@@ -2,10 +2,8 @@
 //
 // ccvae_objective<"c"> reads the characteristic segment `c` (z_c) and every
 // other stochastic segment (z_\c, with their own priors). It owns the
-// classifier q(y | z_c):
-//  - one categorical label (K classes): Cat(softmax(z_c·W + b)), W [dim, K];
-//  - L binary labels (z_c = label_blocks, d dims each): Bern(σ(a_i·z_c^i + b_i)) per label,
-//    a diagonal layer (label i sees only its own block), a = 1 and b = 0 at the start.
+// classifier q(y | z_c) (objectives/characteristic_classifier.hpp: softmax for
+// one categorical label, a diagonal Bernoulli layer for binary labels).
 // Per labelled example (a loss, the negated bound):
 //   −L_sup = −[ w·( −recon − KL_\c − (log q(z_c|x) − log p(z_c|y)) − log q(y|z_c) ) + log q(y|x) + log p(y) ]
 //   with w = q(y | z̄_c) / q(y|x), z̄_c the same sample with its gradient stopped (the encoder
@@ -25,15 +23,15 @@
 
 #include <cmath>
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "latent/autograd/ops/elementwise.hpp"
-#include "latent/autograd/ops/loss.hpp"
 #include "latent/autograd/ops/matmul.hpp"
 #include "latent/autograd/ops/reduce.hpp"
 #include "latent/autograd/ops/shape.hpp"
-#include "latent/autograd/parameter.hpp"
+#include "latent/objectives/characteristic_classifier.hpp"
 #include "latent/objectives/objective.hpp"
 #include "latent/tensor/random.hpp"
 
@@ -52,49 +50,16 @@ struct ccvae_objective {
         using tensor_type = tensor<T, B>;
 
         explicit impl(const term_args<T, B>& a)
-            : categorical_(a.categorical),
-              labels_(a.label_outputs),
-              index_(a.layout.index_of(Characteristic.view())),
+            : index_(a.layout.index_of(Characteristic.view())),
               dim_(a.layout[Characteristic.view()].dim),
               samples_(static_cast<std::int64_t>(a.options.take("ccvae.samples", 100))),
               sampled_unsupervised_(!a.categorical || a.options.take("ccvae.sampled_unsupervised", 0) != 0),
-              weight_("classifier.weight", initial_weight(a)),
-              bias_("classifier.bias", tensor_type::zeros({1, a.label_outputs})),
-              log_prior_(tensor_type::full({1, a.label_outputs}, T(a.categorical ? -std::log(double(a.label_outputs))
-                                                                                 : -std::log(2.0)))),
-              log_prior_off_(tensor_type::full({1, a.label_outputs}, T(-std::log(2.0)))) {
-            const latent::segment& c = a.layout[Characteristic.view()];
+              classifier_(a, Characteristic.view(), "ccvae_objective") {
             LATENT_CHECK(samples_ >= 1, config_error, "ccvae.samples is ", samples_, "; it must be at least 1");
-            if (categorical_) {
-                LATENT_CHECK(!c.per_label, config_error, "ccvae_objective: with one categorical label, \"",
-                             c.name, "\" is one block (block<…>), not label_blocks<…>");
-            } else {
-                LATENT_CHECK(c.per_label && c.dim == labels_ * c.dim_per_label, config_error,
-                             "ccvae_objective: with binary labels, \"", c.name,
-                             "\" must be label_blocks<…> (one block per label)");
-                expansion_ = transpose_expansion(labels_, c.dim_per_label);
-            }
         }
 
-        /// p(y) from label frequencies: for one categorical label the K class frequencies, for
-        /// binary labels the L frequencies of "on" (each in (0, 1)).
-        void set_label_prior(const std::vector<double>& frequencies) {
-            LATENT_CHECK(static_cast<std::int64_t>(frequencies.size()) == labels_, config_error,
-                         "ccvae_objective::set_label_prior: ", frequencies.size(), " frequencies for ", labels_,
-                         " label columns");
-            std::vector<T> logs;
-            for (double p : frequencies) {
-                LATENT_CHECK(p > 0 && p < 1, config_error, "ccvae_objective::set_label_prior: frequency ", p,
-                             " is not in (0, 1)");
-                logs.push_back(static_cast<T>(std::log(p)));
-            }
-            if (!categorical_) {
-                std::vector<T> off;
-                for (double p : frequencies) off.push_back(static_cast<T>(std::log1p(-p)));
-                log_prior_off_ = tensor_type::from_host({1, labels_}, off);
-            }
-            log_prior_ = tensor_type::from_host({1, labels_}, logs);
-        }
+        /// p(y) from the labelled split's frequencies (see characteristic_classifier).
+        void set_label_prior(const std::vector<double>& frequencies) { classifier_.set_label_prior(frequencies); }
 
         void add(const elbo_view<T, B>& v, step_losses<T, B>& out) {
             const forward_pass<T, B>& f = v.f;
@@ -108,23 +73,16 @@ struct ccvae_objective {
 
             const var_type zero = var_type(tensor_type::zeros({f.batch, 1}));
             var_type sup_loss = zero, unsup_loss = zero;
-            if (!f.all_labelled) unsup_loss = (1.0 - f.labelled) * -unsupervised(v, zc, common, *f.gen);
             if (f.labelled_count > 0) sup_loss = f.labelled * -supervised(v, q, zc, common, *f.gen);
+            if (!f.all_labelled) unsup_loss = (1.0 - f.labelled) * -unsupervised(v, zc, common, *f.gen);
             out.add_main("ccvae.sup", mean(sup_loss));
             out.add_main("ccvae.unsup", mean(unsup_loss));
         }
 
-        /// log q(y | z) per example [n, 1] for label values y [n, K] (one-hot, or 0/1 per label).
-        var_type log_q_y(const var_type& z, const var_type& y) const {
-            const var_type l = logits(z);
-            if (categorical_) return sum_rows(log_softmax_rows(l) * y);
-            return -sum_rows(binary_cross_entropy_with_logits(l, y));
-        }
         /// The classifier's logits for z_c [n, dim]: [n, K] (categorical) or [n, L] (binary).
-        var_type logits(const var_type& z) const {
-            if (categorical_) return matmul(z, weight_.as_var()) + bias_.as_var();
-            return matmul(z * weight_.as_var(), var_type(expansion_)) + bias_.as_var();
-        }
+        var_type logits(const var_type& z) const { return classifier_.logits(z); }
+        /// log q(y | z) per example [n, 1] for label values y [n, K].
+        var_type log_q_y(const var_type& z, const var_type& y) const { return classifier_.log_q_y(z, y); }
         /// log q(y|x) per example: logsumexp over K reparameterised draws of z_c of log q(y|z_c), − log K.
         var_type log_q_y_given_x(const dist::normal<T, B>& q, const var_type& y, generator& gen) const {
             const std::int64_t n = y.rows(), k = samples_;
@@ -138,10 +96,7 @@ struct ccvae_objective {
         }
 
         void for_each_module(const std::function<void(nn::module<T, B>&)>&) {}
-        void for_each_parameter(const std::function<void(parameter<T, B>&)>& fn) {
-            fn(weight_);
-            fn(bias_);
-        }
+        void for_each_parameter(const std::function<void(parameter<T, B>&)>& fn) { classifier_.for_each_parameter(fn); }
 
     private:
         var_type supervised(const elbo_view<T, B>& v, const dist::normal<T, B>& q, const var_type& zc,
@@ -152,7 +107,7 @@ struct ccvae_objective {
             const var_type log_q_y_x = log_q_y_given_x(q, y, gen);
             const var_type weight = exp(log_q_y(detach(zc), y) - log_q_y_x);
             const var_type inner = common + sum_rows(p.log_prob_elements(zc)) - log_q_y_zc;
-            return weight * inner + log_q_y_x + log_p_y(y);
+            return weight * inner + log_q_y_x + classifier_.log_p_y(y);
         }
 
         var_type unsupervised(const elbo_view<T, B>& v, const var_type& zc, const var_type& common,
@@ -161,54 +116,17 @@ struct ccvae_objective {
             if (!sampled_unsupervised_) {  // Σ_c q(c|z_c)·(log p(z_c|c) + log p(c) − log q(c|z_c))
                 const var_type log_q = log_softmax_rows(l);
                 std::vector<var_type> per_class;
-                for (std::int64_t c = 0; c < labels_; ++c) {
+                for (std::int64_t c = 0; c < classifier_.labels(); ++c) {
                     const var_type onehot(class_rows(zc.rows(), c));
                     per_class.push_back(sum_rows(v.prior(index_, onehot).log_prob_elements(zc)));
                 }
                 const var_type log_p_z = concat_features(std::span<const var_type>(per_class));
-                const var_type inside = log_p_z + var_type(log_prior_) - log_q;
+                const var_type inside = log_p_z + var_type(classifier_.log_prior()) - log_q;
                 return common + sum_rows(exp(log_q) * inside);
             }
-            const var_type y_hat(draw_labels(l.value(), gen));
-            return common + sum_rows(v.prior(index_, y_hat).log_prob_elements(zc)) + log_p_y(y_hat) -
-                   log_q_y(zc, y_hat);
-        }
-
-        /// log p(y) per example [n, 1] (binary: log p(y_i = 1) where on, log p(y_i = 0) where off).
-        var_type log_p_y(const var_type& y) const {
-            if (categorical_) return sum_rows(y * var_type(log_prior_));
-            return sum_rows(y * var_type(log_prior_) + (1.0 - y) * var_type(log_prior_off_));
-        }
-
-        /// ŷ ~ q(y | z_c) with no graph: one class per row (one-hot) or one Bernoulli per label.
-        tensor_type draw_labels(const tensor_type& l, generator& gen) const {
-            const std::int64_t n = l.rows(), k = l.cols();
-            tensor_type u({n, categorical_ ? 1 : k});
-            uniform_(u, gen);
-            const std::vector<T> lv = l.to_vector(), uv = u.to_vector();
-            std::vector<T> out(static_cast<std::size_t>(n * k), T(0));
-            for (std::int64_t i = 0; i < n; ++i) {
-                const T* row = lv.data() + i * k;
-                if (categorical_) {  // inverse CDF of softmax(row)
-                    double top = row[0], total = 0, acc = 0;
-                    for (std::int64_t c = 1; c < k; ++c) top = std::max<double>(top, row[c]);
-                    for (std::int64_t c = 0; c < k; ++c) total += std::exp(double(row[c]) - top);
-                    std::int64_t pick = k - 1;
-                    for (std::int64_t c = 0; c < k; ++c) {
-                        acc += std::exp(double(row[c]) - top) / total;
-                        if (double(uv[static_cast<std::size_t>(i)]) < acc) {
-                            pick = c;
-                            break;
-                        }
-                    }
-                    out[static_cast<std::size_t>(i * k + pick)] = T(1);
-                } else {
-                    for (std::int64_t c = 0; c < k; ++c)
-                        out[static_cast<std::size_t>(i * k + c)] =
-                            double(uv[static_cast<std::size_t>(i * k + c)]) < 1 / (1 + std::exp(-double(row[c]))) ? T(1) : T(0);
-                }
-            }
-            return tensor_type::from_host({n, k}, out);
+            const var_type y_hat(classifier_.draw_labels(l.value(), gen));
+            return common + sum_rows(v.prior(index_, y_hat).log_prob_elements(zc)) + classifier_.log_p_y(y_hat) -
+                   classifier_.log_q_y_from_logits(l, y_hat);
         }
 
         /// [n·k, n] with row i·k + j selecting example i: a matmul repeats each row k times.
@@ -220,34 +138,17 @@ struct ccvae_objective {
         }
         /// [n, K] rows all one-hot at class c.
         tensor_type class_rows(std::int64_t n, std::int64_t c) const {
-            std::vector<T> r(static_cast<std::size_t>(n * labels_), T(0));
-            for (std::int64_t i = 0; i < n; ++i) r[static_cast<std::size_t>(i * labels_ + c)] = T(1);
-            return tensor_type::from_host({n, labels_}, r);
-        }
-        /// [L·d, L]: sums each label's block of d dims into that label's logit.
-        static tensor_type transpose_expansion(std::int64_t labels, std::int64_t d) {
-            std::vector<T> e(static_cast<std::size_t>(labels * d * labels), T(0));
-            for (std::int64_t i = 0; i < labels; ++i)
-                for (std::int64_t j = 0; j < d; ++j) e[static_cast<std::size_t>((i * d + j) * labels + i)] = T(1);
-            return tensor_type::from_host({labels * d, labels}, e);
-        }
-        /// Categorical: W [dim, K] from N(0, 1/dim) (the classes start apart); binary: a = 1 per dimension.
-        static tensor_type initial_weight(const term_args<T, B>& a) {
-            const latent::segment& c = a.layout[Characteristic.view()];
-            if (!a.categorical) return tensor_type::ones({1, c.dim});
-            tensor_type w({c.dim, a.label_outputs});
-            normal_(w, a.gen, 0.0, 1.0 / std::sqrt(static_cast<double>(c.dim)));
-            return w;
+            const std::int64_t k = classifier_.labels();
+            std::vector<T> r(static_cast<std::size_t>(n * k), T(0));
+            for (std::int64_t i = 0; i < n; ++i) r[static_cast<std::size_t>(i * k + c)] = T(1);
+            return tensor_type::from_host({n, k}, r);
         }
 
-        bool categorical_;
-        std::int64_t labels_;
         std::size_t index_;
         std::int64_t dim_;
         std::int64_t samples_;
         bool sampled_unsupervised_;
-        parameter<T, B> weight_, bias_;
-        tensor_type log_prior_, log_prior_off_, expansion_;
+        detail::characteristic_classifier<T, B> classifier_;
     };
 };
 
