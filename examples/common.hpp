@@ -14,6 +14,7 @@
 
 #include <cstdio>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace examples {
@@ -56,8 +57,16 @@ inline tensor<std::int32_t, cpu> label_rows(const std::vector<std::int32_t>& lab
     return tensor<std::int32_t, cpu>::from_host({static_cast<std::int64_t>(labels.size()), 1}, labels);
 }
 
-/// Applies `fn(x_chunk, y_chunk, targets_chunk)` to chunks of `chunk` rows and stacks the images.
-template <class Switch>
+/// A host tensor on backend B (the same handle when B is the host).
+template <backend B, class T>
+tensor<T, B> on(const tensor<T, cpu>& t) {
+    if constexpr (std::is_same_v<B, cpu>) return t;
+    else return t.template to<B>();
+}
+
+/// Applies `fn(x_chunk, y_chunk, targets_chunk)` to chunks of `chunk` rows, each chunk moved to
+/// backend B first, and stacks the images on the host.
+template <backend B, class Switch>
 tensor<float, cpu> switch_in_chunks(const tensor<float, cpu>& x, const tensor<std::int32_t, cpu>& y,
                                     const std::vector<std::int32_t>& targets, Switch&& fn, std::int64_t chunk = 500) {
     std::vector<float> out;
@@ -65,7 +74,7 @@ tensor<float, cpu> switch_in_chunks(const tensor<float, cpu>& x, const tensor<st
     for (std::int64_t b = 0; b < n; b += chunk) {
         const std::int64_t e = std::min(n, b + chunk);
         const std::vector<std::int32_t> part(targets.begin() + b, targets.begin() + e);
-        const auto images = fn(x.rows(b, e), y.rows(b, e), part).to_vector();
+        const auto images = fn(on<B>(x.rows(b, e).clone()), on<B>(y.rows(b, e).clone()), part).to_vector();
         out.insert(out.end(), images.begin(), images.end());
     }
     return tensor<float, cpu>::from_host(x.shape(), out);

@@ -10,12 +10,21 @@
 // as per-pixel mean squared errors averaged over pairs, for VAE, CondVAE,
 // CondVAE-info and CSVAE trained with the same networks and budget.
 //
-//   identity_transfer --out DIR [--epochs N] [--batch N] [--lr X] [--seed N] [--quick] [--resume]
+//   identity_transfer --out DIR [--epochs N] [--batch N] [--lr X] [--seed N] [--quick] [--resume] [--device cpu|cuda]
 //
 // Writes metrics.json (mse_target_changed_<model>, mse_original_changed_<model>,
 // mse_target_original), transfer.png, latents.csv (CSVAE, test inputs),
 // model.safetensors (CSVAE) and the trainers' checkpoints.
 #include "common.hpp"
+
+// The CUDA build compiles this file again as examples/cuda/identity_transfer.cu, where the device
+// backend exists and --device cuda trains on the GPU.
+#if defined(__CUDACC__)
+#include <latent/backend/device.hpp>
+#define LATENT_EXAMPLE_HAS_DEVICE 1
+#else
+#define LATENT_EXAMPLE_HAS_DEVICE 0
+#endif
 
 #include <latent/app/flags.hpp>
 #include <latent/app/main.hpp>
@@ -34,6 +43,7 @@
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 using namespace latent;
@@ -79,15 +89,19 @@ transfer_set make_transfer_set(const setup& s) {
     return {data::read_batch<float, cpu>(s.all, inputs), targets, data::read_batch<float, cpu>(s.all, targets_idx).x};
 }
 
-template <class Switch>
+/// Changes the whole set in chunks; `fn` receives each chunk on backend B, the images come back to the host.
+template <backend B, class Switch>
 tensor<float, cpu> switch_all(const transfer_set& set, Switch&& fn) {
-    return examples::switch_in_chunks(set.originals.x, set.originals.y, set.targets, std::forward<Switch>(fn));
+    return examples::switch_in_chunks<B>(set.originals.x, set.originals.y, set.targets, std::forward<Switch>(fn));
 }
 
 /// Images as [n, features] points for the MSE.
 eval::host_points flat(const tensor<float, cpu>& images) {
     return eval::host_points(images.reshape({images.shape()[0], images.numel() / images.shape()[0]}));
 }
+
+template <backend B>
+void train_and_report(const common_flags& flags, int stop_after);
 
 void run(int argc, char** argv) {
     common_flags flags;
@@ -99,9 +113,22 @@ void run(int argc, char** argv) {
         .add_common(flags)
         .option("--stop-after", stop_after, "end after this many epochs per model, as if interrupted (for --resume)", 0)
         .parse(argc, argv);
-    LATENT_CHECK(flags.device == "cpu", config_error, "identity_transfer: --device ", flags.device,
-                 " needs a CUDA build of latent; this one has the cpu backend only");
     if (flags.quick) flags.epochs = std::min(flags.epochs, 2);
+    if (flags.device == "cuda") {
+#if LATENT_EXAMPLE_HAS_DEVICE
+        train_and_report<device>(flags, stop_after);
+        return;
+#else
+        throw config_error("identity_transfer: --device cuda needs the CUDA build of this example "
+                           "(identity_transfer_cuda, from the cuda preset)");
+#endif
+    }
+    train_and_report<cpu>(flags, stop_after);
+}
+
+/// Trains the four models on backend B (the data stay on the host) and writes the metrics and figures.
+template <backend B>
+void train_and_report(const common_flags& flags, int stop_after) {
     std::filesystem::create_directories(flags.out);
     const auto began = std::chrono::steady_clock::now();
 
@@ -118,13 +145,13 @@ void run(int argc, char** argv) {
                                                                                      static_cast<std::ptrdiff_t>(split.test.size())));
     const transfer_set set = make_transfer_set(s);
 
-    const auto nets = mlp_networks<float>({512, 256});
+    const auto nets = mlp_networks<float, B>({512, 256});
     const auto layout = s.all.layout();
     const model_options base = model_options{}.size("z", 8);
-    auto vae_model = vae<>::build(cpu{}, layout, nets, base, flags.seed);
-    auto cond = cond_vae<>::build(cpu{}, layout, nets, base, flags.seed);
-    auto info = cond_vae_info<>::build(cpu{}, layout, nets, model_options(base).weight("ce.z", 1), flags.seed);
-    auto cs = csvae<>::build(cpu{}, layout, nets,
+    auto vae_model = vae<>::build(B{}, layout, nets, base, flags.seed);
+    auto cond = cond_vae<>::build(B{}, layout, nets, base, flags.seed);
+    auto info = cond_vae_info<>::build(B{}, layout, nets, model_options(base).weight("ce.z", 1), flags.seed);
+    auto cs = csvae<>::build(B{}, layout, nets,
                              model_options(base).size("w", 2).weight("entropy.z", 20).weight("adversary.z", 1), flags.seed);
     train(vae_model, s, "vae");
     train(cond, s, "cond_vae");
@@ -136,16 +163,16 @@ void run(int argc, char** argv) {
     const auto w_star =
         class_means(encoded_set{segment_of(cs_validation.latents, cs.layout()["w"]), cs_validation.labels, 1}, shapes_count);
     std::vector<tensor<float, cpu>> changed;
-    changed.push_back(switch_all(set, [&](const auto& x, const auto& y, const auto& t) {
+    changed.push_back(switch_all<B>(set, [&](const auto& x, const auto& y, const auto& t) {
         return switch_by_arithmetic(vae_model, x, y, t, vae_means);
     }));
-    changed.push_back(switch_all(set, [&](const auto& x, const auto& y, const auto& t) {
-        return switch_by_label(cond, x, y, examples::label_rows(t));
+    changed.push_back(switch_all<B>(set, [&](const auto& x, const auto& y, const auto& t) {
+        return switch_by_label(cond, x, y, examples::on<B>(examples::label_rows(t)));
     }));
-    changed.push_back(switch_all(set, [&](const auto& x, const auto& y, const auto& t) {
-        return switch_by_label(info, x, y, examples::label_rows(t));
+    changed.push_back(switch_all<B>(set, [&](const auto& x, const auto& y, const auto& t) {
+        return switch_by_label(info, x, y, examples::on<B>(examples::label_rows(t)));
     }));
-    changed.push_back(switch_all(set, [&](const auto& x, const auto& y, const auto& t) {
+    changed.push_back(switch_all<B>(set, [&](const auto& x, const auto& y, const auto& t) {
         return switch_by_segment(cs, x, y, t, "w", w_star);
     }));
 
