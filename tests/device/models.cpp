@@ -7,6 +7,9 @@
 #include <latent/models/ccvae.hpp>
 #include <latent/models/cond_vae.hpp>
 #include <latent/models/csvae.hpp>
+#include <latent/models/diva.hpp>
+#include <latent/models/m2.hpp>
+#include <latent/models/mvae.hpp>
 #include <latent/models/networks.hpp>
 #include <latent/models/vae.hpp>
 #include <latent/objectives/gan.hpp>
@@ -97,4 +100,13 @@ TEST_CASE("device models: CCVAE's bounds match the cpu backend, with labels hidd
         INFO(want.terms[k].first);
         CHECK(got.terms[k].second == doctest::Approx(want.terms[k].second).epsilon(1e-4));
     }
+}
+
+TEST_CASE("device models: the CCVAE baselines (M2, MVAE, DIVA) match the cpu backend") {
+    const data::example_layout images{{1, 6, 6}, 1, 3, {"class"}};
+    const auto x = random_tensor<float>({6, 1, 6, 6}, 17, 0.0, 1.0);
+    const auto y = random_labels(6, 3, 18).reshape({6, 1});
+    check_model<m2<>>(images, model_options{}.size("z", 2), x, y);
+    check_model<mvae<>>(images, model_options{}.size("z", 2), x, y);
+    check_model<diva_categorical<>>(images, model_options{}.size("c", 2).size("z", 2), x, y);
 }
