@@ -5,13 +5,23 @@
 //  - conv_vae_step: the 28×28×1 conv VAE, batch 128, latent 16, Bernoulli
 //    likelihood on logits and analytic KL;
 //  - csvae_step: CSVAE on the swiss roll (issue 5), batch 64, z and w of 2 dims,
-//    MLP networks 64→64, the composed model and trainer step (M1 and M2, two Adams).
+//    MLP networks 64→64, the composed model and trainer step (M1 and M2, two Adams);
+//  - ccvae_step: CCVAE on 28×28 images with ten classes as examples/ccvae_fashion.cpp builds it by
+//    default (ccvae_categorical<>, conv_networks(conv_stack_28()), z_c and z_\c of 16 dims,
+//    ccvae.samples K = 10, Adam lr 1e-3), batch 128, every row labelled: the supervised bound;
+//  - ccvae_step_semi: the same with rows 64…127 unlabelled (mask 0), so the step also takes the
+//    unsupervised bound with the ten classes enumerated.
+// The ccvae steps report the model's trainable parameter count as the counter "params", and
+// their samples/s from wall-clock time (UseRealTime), as steps.py measures PyTorch's; the
+// other steps' items_per_second come from this thread's CPU time, which on a loaded machine
+// runs slower than the wall clock and so flatters them against PyTorch's wall-clock figures.
 //
 //   OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 build/release/bench/bench_steps
 #include <benchmark/benchmark.h>
 
 #include <latent/engine.hpp>
 #include <latent/data/swiss_roll.hpp>
+#include <latent/models/ccvae.hpp>
 #include <latent/models/csvae.hpp>
 #include <latent/models/networks.hpp>
 #include <latent/train/trainer.hpp>
@@ -102,6 +112,42 @@ void csvae_step(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations() * 64);
 }
 BENCHMARK(csvae_step)->Unit(benchmark::kMicrosecond);
+
+/// One CCVAE step as ccvae_fashion trains it by default (batch 128, conv networks, z_c and z_\c of
+/// 16 dims, K = 10 draws for log q(y|x), Adam lr 1e-3), through the trainer, on a fixed batch of
+/// random images in [0, 1] with labels 0…9. With `semi`, the second half of the rows is hidden
+/// (the supervision mask the trainer hands the model in a mixed batch).
+void ccvae_bench(benchmark::State& state, bool semi) {
+    constexpr std::int64_t batch = 128;
+    const data::example_layout layout{{1, 28, 28}, 1, 10, {}};
+    auto m = ccvae_categorical<>::build(
+        cpu{}, layout, conv_networks<float, cpu>(nn::conv_stack_28()),
+        model_options{}.size("c", 16).size("z", 16).set("ccvae.samples", 10.0), 4);
+    trainer t(m, trainer_options{}.lr(1e-3).show_progress(false));
+    generator gen(5);
+    tensor<float> x({batch, 1, 28, 28});
+    uniform_(x, gen);
+    std::vector<std::int32_t> labels(batch);
+    std::vector<float> visible(batch);
+    for (std::int64_t i = 0; i < batch; ++i) {
+        labels[static_cast<std::size_t>(i)] = static_cast<std::int32_t>((7 * i + 3) % 10);
+        visible[static_cast<std::size_t>(i)] = i < batch / 2 ? 1.0f : 0.0f;
+    }
+    const auto y = tensor<std::int32_t>::from_host({batch, 1}, labels);
+    const auto mask = tensor<float>::from_host({batch}, visible);
+    std::int64_t params = 0;
+    for (auto* p : m.parameters("model")) params += p->numel();
+    for (auto _ : state) {
+        if (semi) t.step(x, y, mask);
+        else t.step(x, y);
+    }
+    state.SetItemsProcessed(state.iterations() * batch);
+    state.counters["params"] = static_cast<double>(params);
+}
+void ccvae_step(benchmark::State& state) { ccvae_bench(state, false); }
+void ccvae_step_semi(benchmark::State& state) { ccvae_bench(state, true); }
+BENCHMARK(ccvae_step)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(ccvae_step_semi)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 
