@@ -2,6 +2,8 @@
 //
 // y is a latent: q(z | x, y), q(y | x) (the objective's classifier network), p(x | y, z).
 // Weight "m2.alpha" (α, default 0.1 per labelled-example mean; Kingma's 0.1·N on sums).
+// Labels: one categorical label, or at most m2_max_binary_labels (6) binary labels, whose 2^L
+// label vectors the unlabelled bound enumerates.
 #pragma once
 
 #include "latent/models/model.hpp"

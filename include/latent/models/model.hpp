@@ -178,6 +178,7 @@ class model<Space, Likelihood, Extras...>::instance {
     using terms_type = term_tuple<typename detail::terms_of<Extras...>::type>;
 
 public:
+    using structure = model;  // the model<Space, Likelihood, Extras…> this instance is built from
     using var_type = var<T, B>;
     using tensor_type = tensor<T, B>;
     using labels_type = tensor<std::int32_t, B>;
@@ -310,6 +311,9 @@ public:
         const var_type out = decode_var(var_type(latent), lb);
         return likelihood_.mean(reshape(out, example_batch_shape(latent.rows()))).value();
     }
+    /// Labels y [n, label_width] as the numbers the networks read, [n, K]: one-hot rows for one
+    /// categorical label, the 0/1 values for binary ones.
+    tensor_type label_values(const labels_type& y) const { return labels_of(y).as_float.value(); }
     /// decode(encode_mean(x, y), y).
     tensor_type reconstruct(const tensor_type& x, const labels_type& y) { return decode(encode_mean(x, y), y); }
 

@@ -4,6 +4,8 @@
 // (objectives/mvae.hpp) owns the label expert q(z|y) and the label decoder p(y|z), and combines
 // ELBO(x, y) + ELBO(x) + ELBO(y) over products of Gaussian experts. Settings "mvae.label_weight"
 // (λ, default 1), "mvae.kl_weight" (β, default 1). Size: "z" (model_options::size).
+// Labels: one categorical label (p(y|z) a softmax) or binary labels (p(y|z) a product of
+// Bernoullis).
 #pragma once
 
 #include <cstdint>
@@ -18,8 +20,9 @@ template <class Likelihood = bernoulli_likelihood>
 using mvae = model<partition<block<"z", dynamic, standard_normal, gaussian_posterior<from_x>>>, Likelihood,
                    mvae_objective>;
 
-/// q(y|x) ≈ p(y | z = μ) [n, K], μ the mean of PoE(N(0, I), q(z|x)): MVAE classifying from x
-/// alone, no graph. requires: a model with mvae_objective and one latent block "z"; x [n, example…].
+/// q(y|x) ≈ p(y | z = μ), μ the mean of PoE(N(0, I), q(z|x)): MVAE classifying from x alone, no
+/// graph. Categorical: rows of K class probabilities; binary: [n, L], each label's P(y_i = 1).
+/// requires: a model with mvae_objective and one latent block "z"; x [n, example…].
 template <class Model, scalar T, backend B>
 tensor<T, B> mvae_class_probabilities(Model& m, const tensor<T, B>& x) {
     no_grad guard;

@@ -23,6 +23,7 @@ template <fixed_string Characteristic = "c">
 struct diva_objective {
     static constexpr bool is_objective = true;
     static constexpr bool handles_unlabelled = true;
+    static constexpr label_route route = label_route::characteristic_latent;
     static constexpr fixed_string segment = Characteristic;
 
     template <scalar T, backend B>

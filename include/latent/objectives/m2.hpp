@@ -3,14 +3,19 @@
 // q(z | x, y), q(y | x) (a classifier network from x), p(x | y, z), p(z) = N(0, I), p(y) uniform.
 // Per labelled example:   L(x, y) = recon(x | y, z) + KL(q(z|x,y) ‖ p(z)) − log p(y)
 // Per unlabelled example: U(x) = Σ_y q(y|x)·L(x, y) − H(q(y|x)), every y enumerated (one
-//                         encoder and decoder pass per class)
+//                         encoder and decoder pass per value of y)
 // Main loss: the batch mean of L on labelled rows and U on the rest ("m2.labelled",
 // "m2.unlabelled"), plus α·mean over the batch's labelled rows of −log q(y|x) ("m2.classifier").
 // α ("m2.alpha", default 0.1) is Kingma's α = 0.1·N written for per-example means: J/N =
-// mean(L, U) + 0.1·mean_labelled(−log q(y|x)). One categorical label only (p(y) uniform over K).
+// mean(L, U) + 0.1·mean_labelled(−log q(y|x)).
+// The label is either one categorical label (q(y|x) = Cat(softmax(K logits)), p(y) = 1/K) or L
+// binary labels (q(y|x) = Π_i Bern(y_i | sigmoid(logit_i)), p(y) = 2^−L, H(q) the sum of the L
+// Bernoulli entropies). With binary labels U enumerates all 2^L label vectors, vector k having
+// y_i = bit i of k, in the order k = 0, 1, …; hence at most m2_max_binary_labels labels.
 #pragma once
 
 #include <cmath>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -24,9 +29,15 @@
 
 namespace latent {
 
+/// The most binary labels M2 takes: its unlabelled bound runs the encoder and decoder once per
+/// label vector, 2^L times per batch, and 2^6 = 64 passes is already far beyond the cost of the
+/// model's own pass.
+inline constexpr std::int64_t m2_max_binary_labels = 6;
+
 struct m2_objective {
     static constexpr bool is_objective = true;
     static constexpr bool handles_unlabelled = true;
+    static constexpr label_route route = label_route::decoder_input;
 
     template <scalar T, backend B>
     class impl {
@@ -35,11 +46,18 @@ struct m2_objective {
         using tensor_type = tensor<T, B>;
 
         explicit impl(const term_args<T, B>& a)
-            : classes_(a.label_outputs),
+            : categorical_(a.categorical),
+              classes_(a.label_outputs),
               alpha_(a.options.take("m2.alpha", 0.1)),
-              log_p_y_(-std::log(static_cast<double>(a.label_outputs))) {
-            LATENT_CHECK(a.categorical, config_error,
-                         "m2_objective: needs one categorical label (y is a categorical latent)");
+              log_p_y_(a.categorical ? -std::log(static_cast<double>(a.label_outputs))
+                                     : -static_cast<double>(a.label_outputs) * std::log(2.0)) {
+            LATENT_CHECK(a.label_outputs >= 1, config_error, "m2_objective: needs labels (y is a latent that the ",
+                         "labelled examples show); this data has ", a.label_outputs, " label columns");
+            LATENT_CHECK(a.categorical || a.label_outputs <= m2_max_binary_labels, config_error, "m2_objective: ",
+                         a.label_outputs, " binary labels would need 2^", a.label_outputs,
+                         " encoder and decoder passes per batch (the unlabelled bound enumerates every label "
+                         "vector); at most ", m2_max_binary_labels, " binary labels (",
+                         std::int64_t{1} << m2_max_binary_labels, " passes) are supported");
             LATENT_CHECK(alpha_ >= 0, config_error, "m2.alpha is ", alpha_, "; it must be non-negative");
             net_ = a.nets.make({net_role::classifier, "classifier", a.example_shape, {a.label_outputs}}, a.gen);
             LATENT_CHECK(net_ != nullptr, config_error, "m2_objective: the network factory returned no classifier");
@@ -48,19 +66,29 @@ struct m2_objective {
         }
 
         void add(const elbo_view<T, B>& v, step_losses<T, B>& out) {
+            if (categorical_) add_categorical(v, out);
+            else add_binary(v, out);
+        }
+
+        /// q(y | x) for inputs x: categorical, the softmax rows [n, K]; binary, each label's
+        /// P(y_i = 1 | x) = sigmoid(logit_i), [n, L]. No graph needed by the caller: wrap in no_grad.
+        var_type class_probabilities(const var_type& x) {
+            return categorical_ ? softmax_rows((*net_)(x)) : sigmoid((*net_)(x));
+        }
+
+        void for_each_module(const std::function<void(nn::module<T, B>&)>& fn) { fn(*net_); }
+
+    private:
+        void add_categorical(const elbo_view<T, B>& v, step_losses<T, B>& out) {
             const forward_pass<T, B>& f = v.f;
             const var_type log_q = log_softmax_rows((*net_)(f.x));  // log q(y | x), [n, K]
             const var_type zero(tensor_type::zeros({f.batch, 1}));
 
             var_type labelled = zero, unlabelled = zero, classifier = zero;
             if (f.labelled_count > 0) {
-                var_type elbo = v.recon - log_p_y_;  // L(x, y) with the batch's own pass
-                for (std::size_t i = 0; i < f.layout->segments.size(); ++i)
-                    if (v.has_kl(i)) elbo = elbo + v.kl(i, f.y.as_float);
-                labelled = f.labelled * elbo;
+                labelled = f.labelled * labelled_bound(v);
                 const var_type nll_y = -sum_rows(log_q * f.y.as_float);
-                classifier = f.labelled * nll_y * (alpha_ * static_cast<double>(f.batch) /
-                                                   static_cast<double>(f.labelled_count));
+                classifier = f.labelled * nll_y * classifier_scale(f);
             }
             if (!f.all_labelled) {
                 const var_type q = exp(log_q);
@@ -76,18 +104,69 @@ struct m2_objective {
             out.add_main("m2.classifier", mean(classifier));
         }
 
-        /// q(y | x) [n, K] for inputs x (no graph needed by the caller: wrap in no_grad).
-        var_type class_probabilities(const var_type& x) { return softmax_rows((*net_)(x)); }
+        void add_binary(const elbo_view<T, B>& v, step_losses<T, B>& out) {
+            const forward_pass<T, B>& f = v.f;
+            const var_type logits = (*net_)(f.x);  // [n, L]
+            const var_type zero(tensor_type::zeros({f.batch, 1}));
 
-        void for_each_module(const std::function<void(nn::module<T, B>&)>& fn) { fn(*net_); }
+            var_type labelled = zero, unlabelled = zero, classifier = zero;
+            if (f.labelled_count > 0) {
+                labelled = f.labelled * labelled_bound(v);
+                const var_type nll_y = sum_rows(binary_cross_entropy_with_logits(logits, f.y.as_float));
+                classifier = f.labelled * nll_y * classifier_scale(f);
+            }
+            if (!f.all_labelled) {
+                // log q(y_i = 1 | x) and log q(y_i = 0 | x); a vector's log q is their sum over i.
+                const var_type log_on = log_sigmoid(logits), log_off = log_sigmoid(-logits);
+                std::vector<var_type> log_q, per_vector;  // per label vector k: log q(k | x), L(x, k)
+                for (std::int64_t k = 0; k < (std::int64_t{1} << classes_); ++k) {
+                    const var_type bits(vector_row(k));  // [1, L], broadcast over the rows
+                    log_q.push_back(sum_rows(bits * log_on + (1.0 - bits) * log_off));
+                    per_vector.push_back(v.neg_elbo_given(vector_labels(f.batch, k)) - log_p_y_);
+                }
+                const var_type q = exp(concat_features(std::span<const var_type>(log_q)));
+                const var_type each = concat_features(std::span<const var_type>(per_vector));
+                // H(q) factorises over the labels: Σ_i of each Bernoulli's entropy.
+                const var_type neg_entropy = sum_rows(exp(log_on) * log_on + exp(log_off) * log_off);
+                unlabelled = (1.0 - f.labelled) * (sum_rows(q * each) + neg_entropy);
+            }
+            out.add_main("m2.labelled", mean(labelled));
+            out.add_main("m2.unlabelled", mean(unlabelled));
+            out.add_main("m2.classifier", mean(classifier));
+        }
 
-    private:
+        /// L(x, y) per example [n, 1] with the batch's own pass and labels.
+        var_type labelled_bound(const elbo_view<T, B>& v) const {
+            var_type elbo = v.recon - log_p_y_;
+            for (std::size_t i = 0; i < v.f.layout->segments.size(); ++i)
+                if (v.has_kl(i)) elbo = elbo + v.kl(i, v.f.y.as_float);
+            return elbo;
+        }
+        /// α·n/n_labelled: the batch mean of the masked term is then α times the labelled rows' mean.
+        double classifier_scale(const forward_pass<T, B>& f) const {
+            return alpha_ * static_cast<double>(f.batch) / static_cast<double>(f.labelled_count);
+        }
+
         /// Labels [n, 1], every row class c.
         static tensor<std::int32_t, B> class_labels(std::int64_t n, std::int64_t c) {
             return tensor<std::int32_t, B>::full({n, 1}, static_cast<std::int32_t>(c));
         }
+        /// Labels [n, L], every row label vector k (y_i = bit i of k).
+        tensor<std::int32_t, B> vector_labels(std::int64_t n, std::int64_t k) const {
+            std::vector<std::int32_t> r(static_cast<std::size_t>(n * classes_));
+            for (std::size_t j = 0; j < r.size(); ++j)
+                r[j] = static_cast<std::int32_t>((k >> (static_cast<std::int64_t>(j) % classes_)) & 1);
+            return tensor<std::int32_t, B>::from_host({n, classes_}, r);
+        }
+        /// Label vector k as values [1, L].
+        tensor_type vector_row(std::int64_t k) const {
+            std::vector<T> r(static_cast<std::size_t>(classes_));
+            for (std::int64_t i = 0; i < classes_; ++i) r[static_cast<std::size_t>(i)] = T((k >> i) & 1);
+            return tensor_type::from_host({1, classes_}, r);
+        }
 
-        std::int64_t classes_;
+        bool categorical_;
+        std::int64_t classes_;  // K classes, or L binary labels
         double alpha_;
         double log_p_y_;
         std::unique_ptr<nn::module<T, B>> net_;

@@ -1,13 +1,15 @@
 // latent/objectives/mvae.hpp: Wu & Goodman's multimodal VAE (MODELS.md §6), the label as a second modality.
 //
 // One latent block z with p(z) = N(0, I). Two Gaussian experts: q(z|x), the model's own encoder
-// head of z, and q(z|y), a network of the objective's (one-hot y → [loc | raw], scale
+// head of z, and q(z|y), a network of the objective's (y's float code, the one-hot [K] of a
+// categorical label or the 0/1 vector [L] of binary labels → [loc | raw], scale
 // max(softplus(raw), 1e-3)). A posterior for any subset S of the modalities is the product of
 // the prior and the experts in S (precision-weighted, per dimension):
 //   1/σ² = 1 + Σ_{i∈S} 1/σ_i²,   μ = σ²·Σ_{i∈S} μ_i/σ_i².
 // Two decoders: p(x|z), the model's decoder and likelihood (elbo_view::recon_of), and
-// p(y|z) = Cat(softmax(g(z))), g a network of the objective's (z → K logits). As losses, with
-// λ the label's likelihood weight and β the KL weight:
+// p(y|z) with g a network of the objective's: Cat(softmax(g(z))) over K classes, or
+// Π_i Bern(y_i | sigmoid(g_i(z))) over L binary labels (−log p(y|z) = Σ_i binary cross-entropy
+// with logits). As losses, with λ the label's likelihood weight and β the KL weight:
 //   −ELBO(x, y) = E_{q(z|x,y)}[−log p(x|z) − λ·log p(y|z)] + β·KL(q(z|x,y) ‖ N(0, I))
 //   −ELBO(x)    = E_{q(z|x)}[−log p(x|z)]                  + β·KL(q(z|x) ‖ N(0, I))
 //   −ELBO(y)    = E_{q(z|y)}[−λ·log p(y|z)]                + β·KL(q(z|y) ‖ N(0, I))
@@ -22,7 +24,7 @@
 // Settings: "mvae.label_weight" (λ, default 1: the plain ELBO; Wu & Goodman up-weight the small
 // label modality), "mvae.kl_weight" (β, default 1; set_kl_weight anneals it), and the usual
 // piece weights "weight.mvae.x", "weight.mvae.joint", "weight.mvae.y" (default 1).
-// One categorical label and one latent block only (config_error naming the reason otherwise).
+// One latent block only (config_error naming the reason otherwise).
 #pragma once
 
 #include <cstdint>
@@ -45,6 +47,7 @@ namespace latent {
 struct mvae_objective {
     static constexpr bool is_objective = true;
     static constexpr bool handles_unlabelled = true;
+    static constexpr label_route route = label_route::label_expert;
 
     template <scalar T, backend B>
     class impl {
@@ -54,23 +57,23 @@ struct mvae_objective {
         using normal_type = dist::normal<T, B>;
 
         explicit impl(const term_args<T, B>& a)
-            : classes_(a.label_outputs),
+            : categorical_(a.categorical),
+              classes_(a.label_outputs),
               label_weight_(a.options.take("mvae.label_weight", 1.0)),
               kl_weight_(a.options.take("mvae.kl_weight", 1.0)),
               x_weight_(a.options.weight_of("mvae.x", 1.0)),
               joint_weight_(a.options.weight_of("mvae.joint", 1.0)),
               y_weight_(a.options.weight_of("mvae.y", 1.0)) {
-            LATENT_CHECK(a.categorical, config_error,
-                         "mvae_objective: needs one categorical label (p(y|z) is a categorical decoder and q(z|y) "
-                         "reads the label's one-hot code)");
+            LATENT_CHECK(a.label_outputs >= 1, config_error, "mvae_objective: needs labels (the label is the ",
+                         "second modality); this data has ", a.label_outputs, " label columns");
             LATENT_CHECK(a.layout.segments.size() == 1, config_error, "mvae_objective: needs exactly one latent block ",
                          "(the experts' product is over z); this model has ", a.layout.segments.size());
             LATENT_CHECK(label_weight_ >= 0, config_error, "mvae.label_weight is ", label_weight_,
                          "; it must be non-negative");
             LATENT_CHECK(kl_weight_ >= 0, config_error, "mvae.kl_weight is ", kl_weight_, "; it must be non-negative");
             dim_ = a.layout.segments[0].dim;
-            // q(z|y) reads a one-hot code: a head-shaped network (one linear layer is already a
-            // per-class table). p(y|z) maps a latent to label logits, as an adversary does.
+            // q(z|y) reads a one-hot code or a 0/1 vector: a head-shaped network (one linear layer is
+            // already a per-class table). p(y|z) maps a latent to label logits, as an adversary does.
             expert_ = own(a.nets.make({net_role::head, "expert.y", {classes_}, {2 * dim_}}, a.gen), "expert.y");
             label_decoder_ = own(a.nets.make({net_role::adversary, "label_decoder", {dim_}, {classes_}}, a.gen),
                                  "label_decoder");
@@ -122,24 +125,28 @@ struct mvae_objective {
             return normal_type{weighted * variance, sqrt(variance)};
         }
 
-        /// The label expert q(z|y) for label values y [n, K] (one-hot): its network's [loc | raw],
-        /// scale max(softplus(raw), 1e-3).
+        /// The label expert q(z|y) for label values y (one-hot [n, K], or binary [n, L]): its network's
+        /// [loc | raw], scale max(softplus(raw), 1e-3).
         normal_type expert_of(const var_type& y) const {
             const var_type h = (*expert_)(y);
             return dist::normal_from_softplus(slice_features(h, 0, dim_), slice_features(h, dim_, 2 * dim_), 1e-3);
         }
-        /// p(y|z)'s logits [n, K] for latents z [n, dim].
+        /// p(y|z)'s logits [n, K] (categorical) or [n, L] (binary) for latents z [n, dim].
         var_type label_logits(const var_type& z) const { return (*label_decoder_)(z); }
-        /// −log p(y|z) per example [n, 1] for one-hot (or probability) rows y [n, K].
+        /// −log p(y|z) per example [n, 1]: categorical, the cross-entropy against one-hot (or
+        /// probability) rows y [n, K]; binary, Σ_i of the binary cross-entropies against y [n, L].
         var_type label_nll(const var_type& z, const var_type& y) const {
-            return cross_entropy_with_logits(label_logits(z), y);
+            if (categorical_) return cross_entropy_with_logits(label_logits(z), y);
+            return sum_rows(binary_cross_entropy_with_logits(label_logits(z), y));
         }
 
         /// A classifier from the x-expert alone: q(y|x) ≈ p(y | z = μ), μ the mean of
-        /// PoE(prior, x-expert), [n, K] rows summing to 1. Pass the model's posterior_normal(x, ·, "z");
+        /// PoE(prior, x-expert): categorical, [n, K] rows summing to 1; binary, each label's
+        /// P(y_i = 1) = sigmoid(g_i(μ)), [n, L]. Pass the model's posterior_normal(x, ·, "z");
         /// wrap the call in no_grad when no gradient is wanted (mvae_class_probabilities does).
         var_type class_probabilities(const normal_type& x_expert) const {
-            return softmax_rows(label_logits(product_of_experts({x_expert}).loc));
+            const var_type logits = label_logits(product_of_experts({x_expert}).loc);
+            return categorical_ ? softmax_rows(logits) : sigmoid(logits);
         }
 
         /// β, for a KL-annealing schedule (Wu & Goodman anneal it from 0 to 1 early in training).
@@ -167,7 +174,8 @@ struct mvae_objective {
             return m;
         }
 
-        std::int64_t classes_;
+        bool categorical_;
+        std::int64_t classes_;  // K classes, or L binary labels
         std::int64_t dim_ = 0;
         double label_weight_, kl_weight_, x_weight_, joint_weight_, y_weight_;
         std::unique_ptr<nn::module<T, B>> expert_, label_decoder_;

@@ -46,6 +46,17 @@ struct elbo_view {
     std::function<var<T, B>(const var<T, B>& latent)> recon_of;
 };
 
+/// How an objective ties the labels to the latent space; it decides how a trained model reads
+/// labels from an input and writes others into it (models/characteristics.hpp). An objective
+/// declares it as `static constexpr label_route route`:
+///  - characteristic_latent: a segment z_c with a classifier q(y | z_c) and a conditional prior
+///    p(z_c | y); labels are changed by moving z_c (CCVAE, modified DIVA)
+///  - decoder_input: y is a latent of its own that the encoder and decoder read, q(y | x) a
+///    classifier of x; labels are changed by decoding with others (M2)
+///  - label_expert: a label expert q(z | y) multiplied into the posterior of one block z, a
+///    label decoder p(y | z); labels are changed by swapping the expert's input (MVAE)
+enum class label_route { characteristic_latent, decoder_input, label_expert };
+
 /// What the model template needs of an objective policy.
 template <class X>
 concept objective_policy = requires {
