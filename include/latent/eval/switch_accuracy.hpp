@@ -222,30 +222,27 @@ private:
     int threads_;
 };
 
-/// Trains a judge on real images [N, C, H, W] (values in [0, 1]) and their class labels [N]:
-/// Adam on the mean softmax cross-entropy, a fresh random order each epoch.
-/// requires: images match options.stack() (channels, side), labels in [0, classes) (shape_error /
-///           config_error, from the checks of the ops).
-/// ensures:  the same inputs and options give the same judge (on a given machine and thread count).
-template <backend B>
-judge<B> train_judge(const tensor<float, B>& images, const tensor<std::int32_t, B>& labels,
-                     const judge_options& options = {}) {
+namespace detail {
+/// A fresh nn::conv_encoder(options.stack(), outputs) trained by Adam on real images
+/// [N, C, H, W] for options.epochs() epochs, a fresh random order each, minimising
+/// mean(loss(logits, batch row indices)); the weights and the order come from one generator
+/// seeded with options.seed(). The training loop of every judge.
+template <backend B, class Loss>
+std::unique_ptr<nn::sequential<float, B>> train_conv_classifier(const tensor<float, B>& images, std::int64_t outputs,
+                                                                const judge_options& options, const char* who,
+                                                                Loss&& loss) {
     const nn::conv_stack& s = options.stack();
     LATENT_CHECK(images.rank() == 4 && images.dim(1) == s.channels && images.dim(2) == s.side &&
                      images.dim(3) == s.side,
-                 shape_error, "train_judge: images ", images.shape(), " do not match the stack's [N, ", s.channels,
-                 ", ", s.side, ", ", s.side, "]");
-    LATENT_CHECK(labels.numel() == images.dim(0), shape_error, "train_judge: ", images.dim(0), " images but ",
-                 labels.numel(), " labels");
-    LATENT_CHECK(images.dim(0) >= 1, shape_error, "train_judge: no images");
-    std::optional<detail::omp_threads_scope> team;
+                 shape_error, who, ": images ", images.shape(), " do not match the stack's [N, ", s.channels, ", ",
+                 s.side, ", ", s.side, "]");
+    LATENT_CHECK(images.dim(0) >= 1, shape_error, who, ": no images");
+    std::optional<omp_threads_scope> team;
     if (options.threads() > 0) team.emplace(options.threads());
     generator gen(options.seed());
-    judge<B> j(nn::conv_encoder<float, B>(s, options.classes(), gen), options.classes(), options.threads());
-    auto& net = j.network();
-    net.train();
-    const auto flat_labels = labels.reshape(shape{labels.numel()});
-    adam<float, B> opt(net.parameters("default"), adam_options{}.lr(options.lr()));
+    auto net = nn::conv_encoder<float, B>(s, outputs, gen);
+    net->train();
+    adam<float, B> opt(net->parameters("default"), adam_options{}.lr(options.lr()));
     const std::int64_t n = images.dim(0), batch = options.batch();
     for (int epoch = 1; epoch <= options.epochs(); ++epoch) {
         const tensor<std::int32_t, B> order = permutation<B>(n, gen);
@@ -254,16 +251,35 @@ judge<B> train_judge(const tensor<float, B>& images, const tensor<std::int32_t, 
         for (std::int64_t b = 0; b < n; b += batch) {
             const tensor<std::int32_t, B> idx = order.rows(b, std::min(n, b + batch));
             opt.zero_grad();
-            const auto loss = mean(cross_entropy_with_logits(net.forward(var<float, B>(take_rows(images, idx))),
-                                                             take_rows(flat_labels, idx)));
-            backward(loss);
+            const auto l = mean(loss(net->forward(var<float, B>(take_rows(images, idx))), idx));
+            backward(l);
             opt.step();
-            total += static_cast<double>(loss.item());
+            total += static_cast<double>(l.item());
             ++steps;
         }
         if (options.on_epoch()) options.on_epoch()(epoch, total / static_cast<double>(steps));
     }
-    return j;
+    return net;
+}
+}  // namespace detail
+
+/// Trains a judge on real images [N, C, H, W] (values in [0, 1]) and their class labels [N]:
+/// Adam on the mean softmax cross-entropy, a fresh random order each epoch.
+/// requires: images match options.stack() (channels, side), labels in [0, classes) (shape_error /
+///           config_error, from the checks of the ops).
+/// ensures:  the same inputs and options give the same judge (on a given machine and thread count).
+template <backend B>
+judge<B> train_judge(const tensor<float, B>& images, const tensor<std::int32_t, B>& labels,
+                     const judge_options& options = {}) {
+    LATENT_CHECK(labels.numel() == images.dim(0), shape_error, "train_judge: ", images.dim(0), " images but ",
+                 labels.numel(), " labels");
+    const auto flat_labels = labels.reshape(shape{labels.numel()});
+    auto net = detail::train_conv_classifier(
+        images, options.classes(), options, "train_judge",
+        [&](const var<float, B>& logits, const tensor<std::int32_t, B>& idx) {
+            return cross_entropy_with_logits(logits, take_rows(flat_labels, idx));
+        });
+    return judge<B>(std::move(net), options.classes(), options.threads());
 }
 
 }  // namespace latent::eval
