@@ -147,7 +147,7 @@ TEST_CASE("characteristics: predict_labels is the argmax of classify, and recons
     CHECK(got[1] == doctest::Approx(want[1]).epsilon(1e-6));
 }
 
-TEST_CASE("characteristics: a single intervention on binary labels moves only that label's dims of z_c") {
+TEST_CASE("characteristics: a single intervention (set or flipped) on binary labels moves only that label's dims of z_c") {
     // ccvae<> with two binary labels: z_c has one dim per label, z one dim. Label 1 set to 1 moves
     // z_c's dim 1 to loc_on[1] and leaves dim 0 (label 0's) at its posterior mean.
     const data::example_layout flat{{2}, 2, 0, {"a", "b"}};
@@ -166,6 +166,20 @@ TEST_CASE("characteristics: a single intervention on binary labels moves only th
             CHECK(back[i * 2 + k] == doctest::Approx(want_off[k]).epsilon(1e-6));
         }
     }
+    // flip_label: label 1 moved to the prior mean of the value it is not predicted to have.
+    const auto predicted = predict_labels(m, inputs()).to_vector();
+    const auto flipped = flip_label(m, inputs(), 1).to_vector();
+    for (std::size_t i = 0; i < 2; ++i) {
+        const vec x{xs[2 * i], xs[2 * i + 1]};
+        const vec hc = affine(w.at("head.c.weight"), w.at("head.c.bias"), x);
+        const vec hz = affine(w.at("head.z.weight"), w.at("head.z.bias"), x);
+        const double target = predicted[i * 2 + 1] == 0 ? w.at("prior.c.loc_on")[1] : w.at("prior.c.loc_off")[1];
+        const vec want = decode(w, {hc[0], target, hz[0]});
+        for (std::size_t k = 0; k < 2; ++k) CHECK(flipped[i * 2 + k] == doctest::Approx(want[k]).epsilon(1e-6));
+    }
+    auto categorical = make_model();
+    CHECK_THROWS_WITH_AS(flip_label(categorical, inputs(), 0), doctest::Contains("binary labels"), config_error);
+    CHECK_THROWS_WITH_AS(flip_label(m, inputs(), 2), doctest::Contains("label 2 of 2"), config_error);
     CHECK_THROWS_WITH_AS(intervene_label(m, inputs(), 2, 1), doctest::Contains("label 2 of 2"), config_error);
     CHECK_THROWS_WITH_AS(intervene_label(m, inputs(), 0, 2), doctest::Contains("value 2 of 2"), config_error);
 }

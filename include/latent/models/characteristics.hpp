@@ -7,6 +7,7 @@
 //   generate_with_labels    conditional generation with chosen labels
 //   intervene               x decoded with new labels (all of them)
 //   intervene_label         x decoded with one label set to a value, the others kept
+//   flip_label              x decoded with one binary label flipped (seed 002's single intervention)
 //   reconstruct_with_labels x decoded with its own predicted labels: what an intervention changes
 //   characteristic_swap     a's characteristics (or, for the baselines, a's labels) on b
 // and for a characteristic latent z_c alone (CCVAE, DIVA; a compile error for the others):
@@ -180,35 +181,71 @@ typename M::tensor_type intervene(M& m, const typename M::tensor_type& x, const 
     }
 }
 
-/// Decodes x [n, …] with label `label` set to `value` (a class for one categorical label, then
-/// `label` is 0; else 0 or 1) and everything else kept: characteristic_latent moves only label
-/// `label`'s dims of z_c to the mean of p(z_c^label | y_label = value); the other routes decode
-/// with x's predicted labels, that one changed. Seed 002's single intervention.
+namespace detail {
+/// x decoded with labels y_new [n, label_width] that differ from x's predicted labels in column
+/// `label` at most: characteristic_latent moves only that label's dims of z_c (all of z_c when it
+/// is one block) to the mean of p(z_c | y_new); the other routes intervene with y_new.
 template <labelled_model M>
-typename M::tensor_type intervene_label(M& m, const typename M::tensor_type& x, std::int64_t label, std::int32_t value,
-                                        std::string_view segment = "c", std::int64_t samples = 100,
-                                        std::uint64_t seed = 0) {
-    using B = typename M::var_type::backend_type;
-    const std::int64_t n = x.shape()[0], width = m.data_layout().label_width;
-    const std::int64_t values = m.data_layout().categorical() ? m.label_outputs() : 2;
-    LATENT_CHECK(label >= 0 && label < width && value >= 0 && value < values, config_error, "intervene_label: label ",
-                 label, " of ", width, ", value ", value, " of ", values);
-    std::vector<std::int32_t> y = predict_labels(m, x, samples, seed, segment).to_vector();
-    for (std::int64_t i = 0; i < n; ++i) y[static_cast<std::size_t>(i * width + label)] = value;
-    const auto y_new = tensor<std::int32_t, cpu>::from_host({n, width}, y).template to<B>();
+typename M::tensor_type write_label(M& m, const typename M::tensor_type& x, std::int64_t label,
+                                    const typename M::labels_type& y_new, std::string_view segment,
+                                    std::int64_t samples, std::uint64_t seed) {
     if constexpr (M::structure::objective::route == label_route::characteristic_latent) {
         const latent::segment& s = m.layout()[segment];
-        if (!s.per_label) return intervene(m, x, y_new, segment, samples, seed);  // z_c is one block: all of it moves
-        const std::int64_t d = m.layout().total;
-        std::vector<float> z = m.encode_mean(x, detail::unused_labels(m, n)).template as<float>().to_vector();
+        if (!s.per_label) return intervene(m, x, y_new, segment, samples, seed);
+        const std::int64_t n = x.shape()[0], d = m.layout().total;
+        std::vector<float> z = m.encode_mean(x, unused_labels(m, n)).template as<float>().to_vector();
         const std::vector<float> loc = m.prior_normal(segment, y_new).loc.value().template as<float>().to_vector();
         for (std::int64_t i = 0; i < n; ++i)
             for (std::int64_t k = label * s.dim_per_label; k < (label + 1) * s.dim_per_label; ++k)
                 z[static_cast<std::size_t>(i * d + s.offset + k)] = loc[static_cast<std::size_t>(i * s.dim + k)];
-        return m.decode(detail::latent_tensor<M>(z, n, d), y_new);
+        return m.decode(latent_tensor<M>(z, n, d), y_new);
     } else {
         return intervene(m, x, y_new, segment, samples, seed);
     }
+}
+/// x's predicted labels with column `label` rewritten by `value_of(old value)`, on the model's backend.
+template <labelled_model M, class Rewrite>
+typename M::labels_type predicted_with(M& m, const typename M::tensor_type& x, std::int64_t label, Rewrite&& value_of,
+                                       std::string_view segment, std::int64_t samples, std::uint64_t seed) {
+    using B = typename M::var_type::backend_type;
+    const std::int64_t n = x.shape()[0], width = m.data_layout().label_width;
+    std::vector<std::int32_t> y = predict_labels(m, x, samples, seed, segment).to_vector();
+    for (std::int64_t i = 0; i < n; ++i) {
+        std::int32_t& v = y[static_cast<std::size_t>(i * width + label)];
+        v = value_of(v);
+    }
+    return tensor<std::int32_t, cpu>::from_host({n, width}, y).template to<B>();
+}
+}  // namespace detail
+
+/// Decodes x [n, …] with label `label` set to `value` (a class for one categorical label, then
+/// `label` is 0; else 0 or 1) and everything else kept: characteristic_latent moves only label
+/// `label`'s dims of z_c to the mean of p(z_c^label | y_label = value); the other routes decode
+/// with x's predicted labels, that one changed.
+template <labelled_model M>
+typename M::tensor_type intervene_label(M& m, const typename M::tensor_type& x, std::int64_t label, std::int32_t value,
+                                        std::string_view segment = "c", std::int64_t samples = 100,
+                                        std::uint64_t seed = 0) {
+    const std::int64_t width = m.data_layout().label_width;
+    const std::int64_t values = m.data_layout().categorical() ? m.label_outputs() : 2;
+    LATENT_CHECK(label >= 0 && label < width && value >= 0 && value < values, config_error, "intervene_label: label ",
+                 label, " of ", width, ", value ", value, " of ", values);
+    const auto y_new = detail::predicted_with(m, x, label, [&](std::int32_t) { return value; }, segment, samples, seed);
+    return detail::write_label(m, x, label, y_new, segment, samples, seed);
+}
+
+/// Seed 002's single intervention (§D.1): x [n, …] decoded with binary label `label` flipped from
+/// each input's predicted value, everything else kept (as intervene_label). requires: binary
+/// labels (config_error for one categorical label, which has no single value to flip).
+template <labelled_model M>
+typename M::tensor_type flip_label(M& m, const typename M::tensor_type& x, std::int64_t label,
+                                   std::string_view segment = "c", std::int64_t samples = 100, std::uint64_t seed = 0) {
+    const std::int64_t width = m.data_layout().label_width;
+    LATENT_CHECK(!m.data_layout().categorical(), config_error,
+                 "flip_label: needs binary labels (a categorical label has no single other value; use intervene_label)");
+    LATENT_CHECK(label >= 0 && label < width, config_error, "flip_label: label ", label, " of ", width);
+    const auto y_new = detail::predicted_with(m, x, label, [](std::int32_t v) { return 1 - v; }, segment, samples, seed);
+    return detail::write_label(m, x, label, y_new, segment, samples, seed);
 }
 
 /// x [n, …] decoded as the interventions decode it, but with its own predicted labels: the
