@@ -17,15 +17,6 @@
 // latents), model.safetensors (CSVAE) and the trainers' checkpoints.
 #include "common.hpp"
 
-// The CUDA build compiles this file again as examples/cuda/attribute_switch.cu, where the device
-// backend exists and --device cuda trains and judges on the GPU.
-#if defined(__CUDACC__)
-#include <latent/backend/device.hpp>
-#define LATENT_EXAMPLE_HAS_DEVICE 1
-#else
-#define LATENT_EXAMPLE_HAS_DEVICE 0
-#endif
-
 #include <latent/app/flags.hpp>
 #include <latent/app/main.hpp>
 #include <latent/data/idx.hpp>
@@ -55,26 +46,6 @@ namespace {
 
 constexpr std::int64_t classes = 10;
 const std::vector<std::string> model_names{"vae", "cond_vae", "cond_vae_info", "csvae"};
-
-/// The models named by --models (comma-separated, in model_names' order, each once).
-std::vector<std::string> parse_models(const std::string& list) {
-    std::vector<bool> wanted(model_names.size(), false);
-    std::size_t begin = 0;
-    while (begin <= list.size()) {
-        const std::size_t end = std::min(list.find(',', begin), list.size());
-        const std::string name = list.substr(begin, end - begin);
-        std::size_t k = 0;
-        while (k < model_names.size() && model_names[k] != name) ++k;
-        LATENT_CHECK(k < model_names.size(), config_error, "--models: unknown model '", name,
-                     "' (known: vae, cond_vae, cond_vae_info, csvae)");
-        wanted[k] = true;
-        begin = end + 1;
-    }
-    std::vector<std::string> out;
-    for (std::size_t k = 0; k < model_names.size(); ++k)
-        if (wanted[k]) out.push_back(model_names[k]);
-    return out;
-}
 
 /// What the command line asks for beyond the common flags.
 struct switch_config {
@@ -159,17 +130,8 @@ void run(int argc, char** argv) {
         .option("--models", models_list, "which of vae,cond_vae,cond_vae_info,csvae to train and score (the judge always is)")
         .parse(argc, argv);
     if (flags.quick) flags.epochs = std::min(flags.epochs, 2);
-    const switch_config c{flags, stop_after, z_dim, cond_beta, info_lambda, parse_models(models_list)};
-    if (flags.device == "cuda") {
-#if LATENT_EXAMPLE_HAS_DEVICE
-        train_and_report<device>(c);
-        return;
-#else
-        throw config_error("attribute_switch: --device cuda needs the CUDA build of this example "
-                           "(attribute_switch_cuda, from the cuda preset)");
-#endif
-    }
-    train_and_report<cpu>(c);
+    const switch_config c{flags, stop_after, z_dim, cond_beta, info_lambda, examples::parse_models(models_list, model_names)};
+    examples::run_on_device(flags.device, "attribute_switch", [&]<backend B>() { train_and_report<B>(c); });
 }
 
 /// Trains the judge and the chosen models on backend B (the data stay on the host) and writes the

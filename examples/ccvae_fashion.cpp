@@ -1,4 +1,5 @@
-// ccvae_fashion: CCVAE (MODELS.md §5, seed 002) on Fashion-MNIST's ten classes.
+// ccvae_fashion: CCVAE (MODELS.md §5, seed 002) on Fashion-MNIST's ten classes, or one of its
+// baselines M2, MVAE and the modified DIVA (MODELS.md §6) under the same protocol.
 //
 // The class is one categorical label; z_c ("c") carries it through a learned Normal per class
 // and the classifier q(y | z_c), z_\c ("z") the rest. With --supervision f < 1 only a fraction f
@@ -9,24 +10,19 @@
 //
 //   ccvae_fashion --out DIR [--data DIR] [--epochs N] [--batch N] [--lr X] [--seed N] [--quick] [--resume]
 //                 [--device cpu|cuda] [--supervision f] [--c-dim N] [--z-dim N] [--samples K]
-//                 [--unlabelled-batches N] [--time-budget S] [--networks conv|mlp]
+//                 [--unlabelled-batches N] [--time-budget S] [--networks conv|mlp] [--model ccvae|m2|mvae|diva]
+//
+// M2 and MVAE have one latent block z of size c_dim + z_dim, so that every model has as many
+// latents; traversal.png and diversity.png need z_c and are written for CCVAE and DIVA only.
 //
 // Writes to --out: metrics.json (test_accuracy, cond_gen_accuracy, judge_accuracy, supervision,
 // epochs, train_seconds, seconds), latents.csv (the first 1000 test images) and model.safetensors,
 // the figures generation.png (a row per class), interventions.png (test inputs set to every
 // class), traversal.png (each z_c dimension of one input), swap.png (z_c of the rows with z_\c
 // of the columns), diversity.png (draws of p(z_c | y) for one input, per class, with the
-// per-pixel variance), and the trainer's checkpoint under checkpoints/ccvae.
+// per-pixel variance), and the trainer's checkpoint under checkpoints/<model>. Without --out, a
+// baseline writes to out/ccvae_fashion_<model>.
 #include "common.hpp"
-
-// The CUDA build compiles this file again as examples/cuda/ccvae_fashion.cu, where the device
-// backend exists and --device cuda trains on the GPU.
-#if defined(__CUDACC__)
-#include <latent/backend/device.hpp>
-#define LATENT_EXAMPLE_HAS_DEVICE 1
-#else
-#define LATENT_EXAMPLE_HAS_DEVICE 0
-#endif
 
 #include <latent/app/flags.hpp>
 #include <latent/app/main.hpp>
@@ -37,6 +33,9 @@
 #include <latent/io/png.hpp>
 #include <latent/models/ccvae.hpp>
 #include <latent/models/characteristics.hpp>
+#include <latent/models/diva.hpp>
+#include <latent/models/m2.hpp>
+#include <latent/models/mvae.hpp>
 #include <latent/models/manipulate.hpp>
 #include <latent/models/networks.hpp>
 #include <latent/train/trainer.hpp>
@@ -64,16 +63,14 @@ struct ccvae_config {
     int unlabelled_batches = 4;
     double time_budget = 0;
     std::string networks = "conv";
+    std::string model = "ccvae";
 };
 
-using examples::on;
+/// The models --model names.
+enum class semi_model { ccvae, m2, mvae, diva };
 
-/// A tensor of backend B back on the host.
-template <class T, backend B>
-tensor<T, cpu> host(const tensor<T, B>& t) {
-    if constexpr (std::is_same_v<B, cpu>) return t;
-    else return t.template to<cpu>();
-}
+using examples::host;
+using examples::on;
 
 /// The row-wise argmax of probabilities [n, k].
 std::vector<std::int32_t> argmax_rows(const tensor<float, cpu>& p) {
@@ -92,7 +89,7 @@ tensor<std::int32_t, cpu> class_rows(std::int32_t c, std::int64_t count) {
     return examples::label_rows(std::vector<std::int32_t>(static_cast<std::size_t>(count), c));
 }
 
-template <backend B>
+template <semi_model Kind, backend B>
 void train_and_report(const ccvae_config& c);
 
 void run(int argc, char** argv) {
@@ -115,26 +112,45 @@ void run(int argc, char** argv) {
                 "with f < 1: unlabelled batches after each labelled one (0 mixes them in every batch)", 0)
         .option("--time-budget", c.time_budget, "stop training after the epoch in which this many seconds passed (0: none)")
         .option("--networks", c.networks, "conv (the 28×28 convolutional stack) or mlp (512-256 perceptrons)")
+        .option("--model", c.model, "ccvae, or a baseline: m2, mvae or diva")
         .parse(argc, argv);
     LATENT_CHECK(c.supervision > 0 && c.supervision <= 1, config_error, "--supervision: ", c.supervision,
                  " is not in (0, 1]");
     LATENT_CHECK(c.networks == "conv" || c.networks == "mlp", config_error, "--networks: '", c.networks,
                  "' (known: conv, mlp)");
+    LATENT_CHECK(c.model == "ccvae" || c.model == "m2" || c.model == "mvae" || c.model == "diva", config_error,
+                 "--model: '", c.model, "' (known: ccvae, m2, mvae, diva)");
     if (c.flags.quick) c.flags.epochs = std::min(c.flags.epochs, 2);
-    if (c.flags.device == "cuda") {
-#if LATENT_EXAMPLE_HAS_DEVICE
-        train_and_report<device>(c);
-        return;
-#else
-        throw config_error("ccvae_fashion: --device cuda needs the CUDA build of this example "
-                           "(ccvae_fashion_cuda, from the cuda preset)");
-#endif
-    }
-    train_and_report<cpu>(c);
+    if (c.model != "ccvae" && c.flags.out == "out/ccvae_fashion") c.flags.out = "out/ccvae_fashion_" + c.model;
+    examples::run_on_device(c.flags.device, "ccvae_fashion", [&]<backend B>() {
+        if (c.model == "m2") train_and_report<semi_model::m2, B>(c);
+        else if (c.model == "mvae") train_and_report<semi_model::mvae, B>(c);
+        else if (c.model == "diva") train_and_report<semi_model::diva, B>(c);
+        else train_and_report<semi_model::ccvae, B>(c);
+    });
 }
 
-/// Trains CCVAE (and the judge) on backend B, the data staying on the host; writes the metrics and figures.
-template <backend B>
+/// The model --model names, on backend B, for Fashion-MNIST's layout.
+template <semi_model Kind, backend B>
+auto build_model(const ccvae_config& c, const data::example_layout& layout) {
+    const auto nets = c.networks == "conv" ? conv_networks<float, B>(nn::conv_stack_28())
+                                           : mlp_networks<float, B>({512, 256});
+    const std::uint64_t seed = c.flags.seed;
+    if constexpr (Kind == semi_model::ccvae)
+        return ccvae_categorical<>::build(
+            B{}, layout, nets,
+            model_options{}.size("c", c.c_dim).size("z", c.z_dim).set("ccvae.samples", static_cast<double>(c.samples)),
+            seed);
+    else if constexpr (Kind == semi_model::diva)
+        return diva_categorical<>::build(B{}, layout, nets, model_options{}.size("c", c.c_dim).size("z", c.z_dim), seed);
+    else if constexpr (Kind == semi_model::m2)
+        return m2<>::build(B{}, layout, nets, model_options{}.size("z", c.c_dim + c.z_dim), seed);
+    else
+        return mvae<>::build(B{}, layout, nets, model_options{}.size("z", c.c_dim + c.z_dim), seed);
+}
+
+/// Trains the model (and the judge) on backend B, the data staying on the host; writes the metrics and figures.
+template <semi_model Kind, backend B>
 void train_and_report(const ccvae_config& c) {
     const common_flags& flags = c.flags;
     std::filesystem::create_directories(flags.out);
@@ -150,19 +166,14 @@ void train_and_report(const ccvae_config& c) {
     metrics m;
 
     // The model. Bernoulli likelihood summed over each image's pixels.
-    const auto nets = c.networks == "conv" ? conv_networks<float, B>(nn::conv_stack_28())
-                                           : mlp_networks<float, B>({512, 256});
-    auto model = ccvae_categorical<>::build(
-        B{}, train_set.layout(), nets,
-        model_options{}.size("c", c.c_dim).size("z", c.z_dim).set("ccvae.samples", static_cast<double>(c.samples)),
-        flags.seed);
+    auto model = build_model<Kind, B>(c, train_set.layout());
 
     auto options = trainer_options{}
                        .epochs(flags.epochs)
                        .batch_size(flags.batch)
                        .lr(flags.lr)
                        .seed(flags.seed)
-                       .out(flags.out / "checkpoints" / "ccvae")
+                       .out(flags.out / "checkpoints" / c.model)
                        .resume(flags.resume)
                        .stop_after(c.stop_after)
                        .time_budget(c.time_budget);
@@ -177,7 +188,7 @@ void train_and_report(const ccvae_config& c) {
     }
     const auto train_began = std::chrono::steady_clock::now();
     trainer t(model, std::move(options));
-    std::fprintf(stderr, "training ccvae\n");
+    std::fprintf(stderr, "training %s\n", c.model.c_str());
     const auto history = t.fit(train_set, split.train);
     const double train_seconds = since(train_began);
     for (const auto& rec : history) {
@@ -217,7 +228,7 @@ void train_and_report(const ccvae_config& c) {
     const std::int64_t per_class = 100;
     std::vector<std::int32_t> wanted;
     for (std::int32_t k = 0; k < classes; ++k) wanted.insert(wanted.end(), per_class, k);
-    const tensor<float, cpu> generated = host(model.generate(on<B>(examples::label_rows(wanted))));
+    const tensor<float, cpu> generated = host(generate_with_labels(model, on<B>(examples::label_rows(wanted)), flags.seed));
     m.set("cond_gen_accuracy",
           eval::switch_accuracy_from_predictions(judge(on<B>(generated)), wanted, classes).overall);
 
@@ -261,7 +272,7 @@ void train_and_report(const ccvae_config& c) {
     }
 
     // traversal.png: each dimension of z_c of one test input, across the span of the class means ± 1.
-    {
+    if constexpr (characteristic_model<decltype(model)>) {
         std::vector<std::int32_t> each(classes);
         for (std::int32_t k = 0; k < classes; ++k) each[static_cast<std::size_t>(k)] = k;
         const auto means = host(model.prior_normal("c", on<B>(examples::label_rows(each))).loc.value()).to_vector();
@@ -306,7 +317,7 @@ void train_and_report(const ccvae_config& c) {
 
     // diversity.png: one test input, per class 8 decodes with z_c ~ p(z_c | y) and the per-pixel
     // variance over 64 draws (scaled so that the row's largest variance is white).
-    {
+    if constexpr (characteristic_model<decltype(model)>) {
         const std::int64_t draws = 64, drawn_shown = 8;
         const auto input = view(test_all.x.rows(0, 1));
         std::vector<float> cells;

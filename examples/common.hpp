@@ -12,6 +12,13 @@
 #include <latent/train/checkpoint.hpp>
 #include <latent/train/trainer.hpp>
 
+// An example compiled again by nvcc (examples/cuda/<name>.cu, built as <name>_cuda) has the
+// device backend, and --device cuda runs there.
+#if defined(__CUDACC__)
+#include <latent/backend/device.hpp>
+#endif
+
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <type_traits>
@@ -52,9 +59,56 @@ std::vector<epoch_record> train_model(M& m, const S& train, const data::index_li
     return history;
 }
 
+/// The names in a comma-separated --models list, in `known`'s order, each once; config_error
+/// naming an unknown one and listing the known.
+inline std::vector<std::string> parse_models(const std::string& list, const std::vector<std::string>& known) {
+    std::vector<bool> wanted(known.size(), false);
+    std::size_t begin = 0;
+    while (begin <= list.size()) {
+        const std::size_t end = std::min(list.find(',', begin), list.size());
+        const std::string name = list.substr(begin, end - begin);
+        std::size_t k = 0;
+        while (k < known.size() && known[k] != name) ++k;
+        if (k == known.size()) {
+            std::string names;
+            for (const auto& n : known) names += (names.empty() ? "" : ", ") + n;
+            throw config_error("--models: unknown model '" + name + "' (known: " + names + ")");
+        }
+        wanted[k] = true;
+        begin = end + 1;
+    }
+    std::vector<std::string> out;
+    for (std::size_t k = 0; k < known.size(); ++k)
+        if (wanted[k]) out.push_back(known[k]);
+    return out;
+}
+
 /// One int32 label per row, [n, 1].
 inline tensor<std::int32_t, cpu> label_rows(const std::vector<std::int32_t>& labels) {
     return tensor<std::int32_t, cpu>::from_host({static_cast<std::int64_t>(labels.size()), 1}, labels);
+}
+
+/// Calls `train.template operator()<B>()` with B the backend --device names: cpu, or cuda in the
+/// example's CUDA build; config_error naming the `_cuda` build otherwise.
+template <class Train>
+void run_on_device(const std::string& device, const std::string& example, Train&& train) {
+    if (device == "cuda") {
+#if defined(__CUDACC__)
+        train.template operator()<latent::device>();
+        return;
+#else
+        throw config_error(example + ": --device cuda needs the CUDA build of this example (" + example +
+                           "_cuda, from the cuda preset)");
+#endif
+    }
+    train.template operator()<cpu>();
+}
+
+/// A tensor of backend B back on the host (the same handle when B is the host).
+template <class T, backend B>
+tensor<T, cpu> host(const tensor<T, B>& t) {
+    if constexpr (std::is_same_v<B, cpu>) return t;
+    else return t.template to<cpu>();
 }
 
 /// A host tensor on backend B (the same handle when B is the host).

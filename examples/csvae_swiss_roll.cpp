@@ -13,15 +13,6 @@
 // z.png / w.png (+ .csv) projections coloured by label, and the trainers' checkpoints.
 #include "common.hpp"
 
-// The CUDA build compiles this file again as examples/cuda/csvae_swiss_roll.cu, where the device
-// backend exists and --device cuda trains on the GPU.
-#if defined(__CUDACC__)
-#include <latent/backend/device.hpp>
-#define LATENT_EXAMPLE_HAS_DEVICE 1
-#else
-#define LATENT_EXAMPLE_HAS_DEVICE 0
-#endif
-
 #include <latent/app/flags.hpp>
 #include <latent/app/main.hpp>
 #include <latent/data/swiss_roll.hpp>
@@ -106,16 +97,7 @@ void run(int argc, char** argv) {
         .option("--stop-after", stop_after, "end after this many epochs per model, as if interrupted (for --resume)", 0)
         .parse(argc, argv);
     if (flags.quick) flags.epochs = std::min(flags.epochs, 40);
-    if (flags.device == "cuda") {
-#if LATENT_EXAMPLE_HAS_DEVICE
-        train_and_report<device>(flags, stop_after);
-        return;
-#else
-        throw config_error("csvae_swiss_roll: --device cuda needs the CUDA build of this example "
-                           "(csvae_swiss_roll_cuda, from the cuda preset)");
-#endif
-    }
-    train_and_report<cpu>(flags, stop_after);
+    examples::run_on_device(flags.device, "csvae_swiss_roll", [&]<backend B>() { train_and_report<B>(flags, stop_after); });
 }
 
 /// Trains the three models on backend B and writes the metrics and figures.

@@ -17,15 +17,6 @@
 // model.safetensors (CSVAE) and the trainers' checkpoints.
 #include "common.hpp"
 
-// The CUDA build compiles this file again as examples/cuda/identity_transfer.cu, where the device
-// backend exists and --device cuda trains on the GPU.
-#if defined(__CUDACC__)
-#include <latent/backend/device.hpp>
-#define LATENT_EXAMPLE_HAS_DEVICE 1
-#else
-#define LATENT_EXAMPLE_HAS_DEVICE 0
-#endif
-
 #include <latent/app/flags.hpp>
 #include <latent/app/main.hpp>
 #include <latent/data/samplers.hpp>
@@ -114,16 +105,7 @@ void run(int argc, char** argv) {
         .option("--stop-after", stop_after, "end after this many epochs per model, as if interrupted (for --resume)", 0)
         .parse(argc, argv);
     if (flags.quick) flags.epochs = std::min(flags.epochs, 2);
-    if (flags.device == "cuda") {
-#if LATENT_EXAMPLE_HAS_DEVICE
-        train_and_report<device>(flags, stop_after);
-        return;
-#else
-        throw config_error("identity_transfer: --device cuda needs the CUDA build of this example "
-                           "(identity_transfer_cuda, from the cuda preset)");
-#endif
-    }
-    train_and_report<cpu>(flags, stop_after);
+    examples::run_on_device(flags.device, "identity_transfer", [&]<backend B>() { train_and_report<B>(flags, stop_after); });
 }
 
 /// Trains the four models on backend B (the data stay on the host) and writes the metrics and figures.
