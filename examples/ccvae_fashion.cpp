@@ -296,23 +296,13 @@ void train_and_report(const ccvae_config& c) {
 
     // swap.png: the first row and column show the inputs; cell (i, j) is z_c of input i with z_\c of input j.
     {
-        const std::int64_t n = 6;
-        const auto inputs = view(test_all.x.rows(10, 10 + n));
-        std::vector<float> cells(pixels, 1.0f);  // the blank corner
-        append(cells, inputs, 0, n);
-        for (std::int64_t i = 0; i < n; ++i) {
-            append(cells, inputs, i, 1);
-            std::vector<float> a, b;
-            for (std::int64_t j = 0; j < n; ++j) {
-                append(a, inputs, i, 1);
-                append(b, inputs, j, 1);
-            }
-            const auto swapped = host(characteristic_swap(model, on<B>(tensor<float, cpu>::from_host({n, 1, 28, 28}, a)),
-                                                          on<B>(tensor<float, cpu>::from_host({n, 1, 28, 28}, b))));
-            append(cells, view(swapped), 0, n);
-        }
-        write_grid_png(flags.out / "swap.png", cells, (n + 1) * (n + 1), 1, 28, 28, static_cast<int>(n + 1),
-                       static_cast<int>(n + 1), grid_options{}.scale(2).title("z_c of rows, z_\\c of columns"));
+        const auto inputs = view(test_all.x.rows(10, 16));
+        examples::write_swap_grid(
+            flags.out / "swap.png", inputs, inputs, 6, 28,
+            [&](const tensor<float, cpu>& a, const tensor<float, cpu>& b) {
+                return host(characteristic_swap(model, on<B>(a), on<B>(b), "c", 100, flags.seed));
+            },
+            "z_c of rows, z_\\c of columns");
     }
 
     // diversity.png: one test input, per class 8 decodes with z_c ~ p(z_c | y) and the per-pixel

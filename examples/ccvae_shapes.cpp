@@ -180,32 +180,14 @@ void measure(Model& model, const std::string& name, eval::label_judge<B>& judge,
     m.set("swap_logprob_diff_" + name,
           eval::swap_logprob_difference(before, after, std::vector<int>(y.begin(), y.end()), n, labels));
 
-    // swap_<model>.png: first row and column the inputs; cell (i, j) a_i's characteristics on b_j.
-    {
-        const std::int64_t shown = 6;
-        std::vector<float> cells(pixels, 1.0f), a_rows, b_rows;
-        const auto append = [&](std::vector<float>& to, const std::vector<float>& from, std::int64_t k) {
-            to.insert(to.end(), from.begin() + k * pixels, from.begin() + (k + 1) * pixels);
-        };
-        for (std::int64_t j = 0; j < shown; ++j) append(cells, xs, j + shown);
-        for (std::int64_t i = 0; i < shown; ++i)
-            for (std::int64_t j = 0; j < shown; ++j) {
-                append(a_rows, xs, i);
-                append(b_rows, xs, j + shown);
-            }
-        const auto grid = host(characteristic_swap(
-                                   model, on<B>(tensor<float, cpu>::from_host({shown * shown, 1, side, side}, a_rows)),
-                                   on<B>(tensor<float, cpu>::from_host({shown * shown, 1, side, side}, b_rows)), "c",
-                                   100, seed))
-                              .to_vector();
-        for (std::int64_t i = 0; i < shown; ++i) {
-            append(cells, xs, i);
-            cells.insert(cells.end(), grid.begin() + i * shown * pixels, grid.begin() + (i + 1) * shown * pixels);
-        }
-        write_grid_png(out / ("swap_" + name + ".png"), cells, (shown + 1) * (shown + 1), 1, side, side,
-                       static_cast<int>(shown + 1), static_cast<int>(shown + 1),
-                       grid_options{}.scale(2).title(name + ": characteristics of rows on columns"));
-    }
+    // swap_<model>.png: cell (i, j) is test image i's characteristics on test image 6 + j.
+    examples::write_swap_grid(
+        out / ("swap_" + name + ".png"), std::vector<float>(xs.begin(), xs.begin() + 6 * pixels),
+        std::vector<float>(xs.begin() + 6 * pixels, xs.begin() + 12 * pixels), 6, side,
+        [&](const tensor<float, cpu>& a, const tensor<float, cpu>& b) {
+            return host(characteristic_swap(model, on<B>(a), on<B>(b), "c", 100, seed));
+        },
+        name + ": characteristics of rows on columns");
 
     // interventions_<model>.png: per input, the input, its reconstruction and each label flipped.
     {

@@ -224,34 +224,10 @@ TEST_CASE("mvae: the gradient of the whole loss matches central differences, exp
     const auto y = labels({2, -1, 0});
     const auto s = mask({1, 0, 1});
     const std::uint64_t offset = m.rng().offset();
-    auto loss = [&] {
+    auto largest = check_gradient(m, [&] {
         m.rng().set_offset(offset);
-        return m.losses(x, y, s).main.item();
-    };
-    m.rng().set_offset(offset);
-    const auto l = m.losses(x, y, s);
-    for (auto* p : m.parameters()) p->zero_grad();
-    backward(l.main);
-
-    const double h = 1e-6;
-    std::map<std::string, double> largest;
-    for (auto* p : m.parameters()) {
-        const vec g = p->grad().to_vector();
-        const vec base = p->value().to_vector();
-        for (std::size_t k = 0; k < base.size(); ++k) {
-            vec v = base;
-            v[k] = base[k] + h;
-            p->value().copy_(tensor<double, cpu>::from_host(p->shape(), v));
-            const double up = loss();
-            v[k] = base[k] - h;
-            p->value().copy_(tensor<double, cpu>::from_host(p->shape(), v));
-            const double down = loss();
-            p->value().copy_(tensor<double, cpu>::from_host(p->shape(), base));
-            INFO(p->name() << "[" << k << "]");
-            CHECK(g[k] == doctest::Approx((up - down) / (2 * h)).epsilon(1e-6).scale(1));
-            largest[p->name()] = std::max(largest[p->name()], std::abs(g[k]));
-        }
-    }
+        return m.losses(x, y, s);
+    });
     // The check means something for the objective's own networks: their gradients are not zero.
     for (const char* name : {"expert.y.weight", "expert.y.bias", "label_decoder.weight", "label_decoder.bias",
                              "head.z.weight", "decoder.weight"}) {
@@ -380,33 +356,10 @@ TEST_CASE("mvae: binary labels, the loss's gradient matches central differences"
     const auto y = binary_labels({1, 1, -1, -1, 0, 1});
     const auto s = mask({1, 0, 1});
     const std::uint64_t offset = m.rng().offset();
-    auto loss = [&] {
+    auto largest = check_gradient(m, [&] {
         m.rng().set_offset(offset);
         return m.losses(x, y, s);
-    };
-    const auto l = loss();
-    for (auto* p : m.parameters()) p->zero_grad();
-    backward(l.main);
-
-    const double h = 1e-6;
-    std::map<std::string, double> largest;
-    for (auto* p : m.parameters()) {
-        const vec g = p->grad().to_vector();
-        const vec base = p->value().to_vector();
-        for (std::size_t k = 0; k < base.size(); ++k) {
-            vec v = base;
-            v[k] = base[k] + h;
-            p->value().copy_(tensor<double, cpu>::from_host(p->shape(), v));
-            const double up = loss().main.item();
-            v[k] = base[k] - h;
-            p->value().copy_(tensor<double, cpu>::from_host(p->shape(), v));
-            const double down = loss().main.item();
-            p->value().copy_(tensor<double, cpu>::from_host(p->shape(), base));
-            INFO(p->name() << "[" << k << "]");
-            CHECK(g[k] == doctest::Approx((up - down) / (2 * h)).epsilon(1e-6).scale(1));
-            largest[p->name()] = std::max(largest[p->name()], std::abs(g[k]));
-        }
-    }
+    });
     for (const char* name : {"expert.y.weight", "expert.y.bias", "label_decoder.weight", "label_decoder.bias"}) {
         INFO(name);
         CHECK(largest[name] > 1e-3);

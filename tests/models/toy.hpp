@@ -87,5 +87,34 @@ inline std::vector<vec> normals(generator gen, std::int64_t n, int count) {
     return out;
 }
 
+/// Checks every parameter's autograd gradient of `loss().main` (loss() returns step_losses and
+/// must draw the same noise each call) against central differences of it; returns each
+/// parameter's largest gradient, so that a caller can check the comparison meant something.
+template <class M, class F>
+std::map<std::string, double> check_gradient(M& m, F loss) {
+    const auto l = loss();
+    for (auto* p : m.parameters()) p->zero_grad();
+    backward(l.main);
+    const double h = 1e-6;
+    std::map<std::string, double> largest;
+    for (auto* p : m.parameters()) {
+        const vec g = p->grad().to_vector();
+        const vec base = p->value().to_vector();
+        for (std::size_t k = 0; k < base.size(); ++k) {
+            vec v = base;
+            v[k] = base[k] + h;
+            p->value().copy_(tensor<double, cpu>::from_host(p->shape(), v));
+            const double up = loss().main.item();
+            v[k] = base[k] - h;
+            p->value().copy_(tensor<double, cpu>::from_host(p->shape(), v));
+            const double down = loss().main.item();
+            p->value().copy_(tensor<double, cpu>::from_host(p->shape(), base));
+            INFO(p->name() << "[" << k << "]");
+            CHECK(g[k] == doctest::Approx((up - down) / (2 * h)).epsilon(1e-6).scale(1));
+            largest[p->name()] = std::max(largest[p->name()], std::abs(g[k]));
+        }
+    }
+    return largest;
+}
 
 }  // namespace toy
