@@ -11,6 +11,7 @@
 //   ccvae_fashion --out DIR [--data DIR] [--epochs N] [--batch N] [--lr X] [--seed N] [--quick] [--resume]
 //                 [--device cpu|cuda] [--supervision f] [--c-dim N] [--z-dim N] [--samples K]
 //                 [--unlabelled-batches N] [--time-budget S] [--networks conv|mlp] [--model ccvae|m2|mvae|diva]
+//                 [--clip-grad X]
 //
 // M2 and MVAE have one latent block z of size c_dim + z_dim, so that every model has as many
 // latents; traversal.png and diversity.png need z_c and are written for CCVAE and DIVA only.
@@ -62,6 +63,7 @@ struct ccvae_config {
     std::int64_t c_dim = 16, z_dim = 16, samples = 10;
     int unlabelled_batches = 4;
     double time_budget = 0;
+    double clip_grad = 0;
     std::string networks = "conv";
     std::string model = "ccvae";
 };
@@ -111,6 +113,7 @@ void run(int argc, char** argv) {
         .option("--unlabelled-batches", c.unlabelled_batches,
                 "with f < 1: unlabelled batches after each labelled one (0 mixes them in every batch)", 0)
         .option("--time-budget", c.time_budget, "stop training after the epoch in which this many seconds passed (0: none)")
+        .option("--clip-grad", c.clip_grad, "clip each step's gradient to this global L2 norm (0: no clipping)")
         .option("--networks", c.networks, "conv (the 28×28 convolutional stack) or mlp (512-256 perceptrons)")
         .option("--model", c.model, "ccvae, or a baseline: m2, mvae or diva")
         .parse(argc, argv);
@@ -176,7 +179,8 @@ void train_and_report(const ccvae_config& c) {
                        .out(flags.out / "checkpoints" / c.model)
                        .resume(flags.resume)
                        .stop_after(c.stop_after)
-                       .time_budget(c.time_budget);
+                       .time_budget(c.time_budget)
+                       .clip_grad_norm(c.clip_grad);
     if (c.supervision < 1) {
         auto mask = data::supervision_mask(data::label_table::of(train_set), split.train, c.supervision, flags.seed);
         std::int64_t kept = 0;

@@ -122,6 +122,41 @@ TEST_CASE("trainer: each parameter group's gradient is its own loss's, and each 
     CHECK(values(frozen, "model") != frozen_model_before);
 }
 
+TEST_CASE("trainer: clip_grad_norm scales each group's gradients to the norm before the step") {
+    const auto roll = data::make_swiss_roll(16, 2);
+    const auto [x, y] = first_batch(roll.data, 16);
+    const auto norm = [](const std::vector<std::vector<double>>& g) {
+        double s = 0;
+        for (const auto& v : g)
+            for (double e : v) s += e * e;
+        return std::sqrt(s);
+    };
+    // The unclipped gradients, from the same generator position, to compare with.
+    auto plain = make_csvae(roll.data.layout());
+    trainer unclipped(plain, trainer_options{}.lr(1e-2).show_progress(false));
+    unclipped.step(x, y);
+    const auto model_grads = grads(plain, "model"), adversary_grads = grads(plain, "adversary.z");
+    const double max_norm = 0.5 * std::min(norm(model_grads), norm(adversary_grads));
+    REQUIRE(max_norm > 0);
+
+    auto m = make_csvae(roll.data.layout());
+    trainer clipped(m, trainer_options{}.lr(1e-2).clip_grad_norm(max_norm).show_progress(false));
+    clipped.step(x, y);
+    for (const char* group : {"model", "adversary.z"}) {
+        INFO(group);
+        const auto before = std::string(group) == "model" ? model_grads : adversary_grads;
+        const auto after = grads(m, group);
+        // torch's clip_grad_norm_: every element times max_norm / (norm + 1e-6).
+        const double factor = max_norm / (norm(before) + 1e-6);
+        CHECK(norm(after) == doctest::Approx(max_norm).epsilon(1e-4));
+        CHECK(norm(after) < max_norm);
+        for (std::size_t p = 0; p < after.size(); ++p)
+            for (std::size_t k = 0; k < after[p].size(); ++k)
+                CHECK(after[p][k] == doctest::Approx(before[p][k] * factor).epsilon(1e-9).scale(1e-15));
+    }
+    CHECK_THROWS_AS(trainer_options{}.clip_grad_norm(-1), config_error);
+}
+
 TEST_CASE("trainer: a run stopped after an epoch and resumed gives bit-identical losses") {
     const auto roll = data::make_swiss_roll(300, 4);
     data::index_list ids(300);

@@ -35,6 +35,7 @@
 #include "latent/data/loader.hpp"
 #include "latent/io/atomic_file.hpp"
 #include "latent/optim/adam.hpp"
+#include "latent/optim/clip.hpp"
 #include "latent/optim/schedule.hpp"
 #include "latent/train/checkpoint.hpp"
 #include "latent/train/progress.hpp"
@@ -65,6 +66,12 @@ public:
     /// End this call of fit after this many epochs (0: run to `epochs`), as if the process were
     /// stopped there: a later fit with resume continues the same schedule.
     trainer_options& stop_after(int n) { return set(stop_after_, n); }
+    /// Before each optimizer step, scale every group's gradients so that their global L2 norm is
+    /// at most this (torch.nn.utils.clip_grad_norm_ over each parameter group); 0: no clipping.
+    trainer_options& clip_grad_norm(double max_norm) {
+        LATENT_CHECK(max_norm >= 0, config_error, "trainer_options::clip_grad_norm: ", max_norm, " is negative");
+        return set(clip_, max_norm);
+    }
     /// Decode batches on a background thread (the loader's option).
     trainer_options& background_loading(bool on) { return set(background_, on); }
     /// Semi-supervised training: labels hidden where the mask says so (data::supervision_mask), each
@@ -89,6 +96,7 @@ public:
     bool show_progress() const { return progress_; }
     bool background_loading() const { return background_; }
     int stop_after() const { return stop_after_; }
+    double clip_grad_norm() const { return clip_; }
     const data::label_mask* supervision() const { return mask_.get(); }
     std::pair<int, int> interleave() const { return interleave_; }
 
@@ -107,6 +115,7 @@ private:
     std::filesystem::path out_;
     bool resume_ = false;
     double budget_ = 0;
+    double clip_ = 0;
     bool progress_ = true;
     bool background_ = true;
     int stop_after_ = 0;
@@ -172,6 +181,8 @@ private:
             group_named(losses.others[i].group).opt->zero_grad();
             backward(losses.others[i].loss, backward_options{.retain_graph = i + 1 < losses.others.size()});
         }
+        if (options_.clip_grad_norm() > 0)
+            for (auto& g : groups_) latent::clip_grad_norm(model_.parameters(g.name), options_.clip_grad_norm());
         for (auto& g : groups_) g.opt->step();
         ++step_;
         return std::move(losses.terms);
