@@ -15,14 +15,19 @@
 
 namespace latent {
 
+/// CCVAE's latent split for binary labels: one dimension of z_c per label with the learned
+/// per-label-value prior, and the free z ~ N(0, I). DIVA (models/diva.hpp) shares it.
+using ccvae_space = partition<label_blocks<"c", 1, learned_conditional_prior, gaussian_posterior<from_x>>,
+                              block<"z", dynamic, standard_normal, gaussian_posterior<from_x>>>;
+
+/// The same for one categorical label: z_c one block with a learned Normal per class.
+using ccvae_categorical_space = partition<block<"c", dynamic, class_conditional_prior, gaussian_posterior<from_x>>,
+                                          block<"z", dynamic, standard_normal, gaussian_posterior<from_x>>>;
+
 template <class Likelihood = laplace_likelihood>
-using ccvae = model<partition<label_blocks<"c", 1, learned_conditional_prior, gaussian_posterior<from_x>>,
-                              block<"z", dynamic, standard_normal, gaussian_posterior<from_x>>>,
-                    Likelihood, ccvae_objective<"c">>;
+using ccvae = model<ccvae_space, Likelihood, ccvae_objective<"c">>;
 
 template <class Likelihood = bernoulli_likelihood>
-using ccvae_categorical = model<partition<block<"c", dynamic, class_conditional_prior, gaussian_posterior<from_x>>,
-                                          block<"z", dynamic, standard_normal, gaussian_posterior<from_x>>>,
-                                Likelihood, ccvae_objective<"c">>;
+using ccvae_categorical = model<ccvae_categorical_space, Likelihood, ccvae_objective<"c">>;
 
 }  // namespace latent

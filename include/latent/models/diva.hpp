@@ -2,21 +2,18 @@
 // latent split and learned conditional priors with an auxiliary classifier (objectives/diva.hpp).
 #pragma once
 
+#include "latent/models/ccvae.hpp"
 #include "latent/models/model.hpp"
 #include "latent/objectives/diva.hpp"
 
 namespace latent {
 
-/// Binary labels, one characteristic dimension per label (as models/ccvae.hpp's ccvae).
+/// Binary labels, one characteristic dimension per label (models/ccvae.hpp's ccvae_space).
 template <class Likelihood = laplace_likelihood>
-using diva = model<partition<label_blocks<"c", 1, learned_conditional_prior, gaussian_posterior<from_x>>,
-                             block<"z", dynamic, standard_normal, gaussian_posterior<from_x>>>,
-                   Likelihood, diva_objective<"c">>;
+using diva = model<ccvae_space, Likelihood, diva_objective<"c">>;
 
-/// One categorical label (as ccvae_categorical).
+/// One categorical label (ccvae_categorical_space).
 template <class Likelihood = bernoulli_likelihood>
-using diva_categorical = model<partition<block<"c", dynamic, class_conditional_prior, gaussian_posterior<from_x>>,
-                                         block<"z", dynamic, standard_normal, gaussian_posterior<from_x>>>,
-                               Likelihood, diva_objective<"c">>;
+using diva_categorical = model<ccvae_categorical_space, Likelihood, diva_objective<"c">>;
 
 }  // namespace latent

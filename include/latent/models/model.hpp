@@ -176,6 +176,10 @@ class model<Space, Likelihood, Extras...>::instance {
         static type make(const term_args<T, B>& a) { return type(typename Xs::template impl<T, B>(a)...); }
     };
     using terms_type = term_tuple<typename detail::terms_of<Extras...>::type>;
+    template <std::size_t I>
+    using block_at = std::tuple_element_t<I, typename Space::blocks>;
+    template <std::size_t I>
+    using prior_impl_at = std::tuple_element_t<I, typename prior_tuple<typename Space::blocks>::type>;
 
 public:
     using structure = model;  // the model<Space, Likelihood, Extras…> this instance is built from
@@ -222,23 +226,22 @@ public:
 
 private:
     step_losses<T, B> losses(const tensor_type& x, const labels_type& y, const tensor_type* labelled) {
-        forward_pass<T, B> f = forward(x, masked(y, labelled), /*sample=*/true);
-        set_mask(f, labelled);
-        f.decode = [this](const var_type& latent, const label_batch<T, B>& labels) {
-            return likelihood_.mean(reshape(decode_var(latent, labels), example_batch_shape(latent.rows())));
-        };
+        // Without a mask every label is visible: nothing is copied. With one, its visible labels are
+        // counted on the host, and y is copied with the hidden ones read as 0 only when some are hidden.
+        const std::int64_t visible = labelled != nullptr ? count_visible(y, *labelled) : y.rows();
+        forward_pass<T, B> f = forward(x, visible == y.rows() ? y : masked(y, *labelled), /*sample=*/true);
+        set_mask(f, labelled, visible);
+        f.decode = [this](const var_type& latent, const label_batch<T, B>& lb) { return decoded_mean(latent, lb); };
         f.labels = [this](const labels_type& raw) { return labels_of(raw); };
         f.gen = &gen_;
         step_losses<T, B> out;
         const elbo_view<T, B> view{
             f,
             reconstruction_nll(f, concat_samples(f)),
-            [](std::size_t i) { return has_kl_at(i, std::make_index_sequence<Space::count>{}); },
-            [this](std::size_t i, const var_type& y) { return kl_at(i, y, std::make_index_sequence<Space::count>{}); },
-            [this](std::size_t i) { return posterior_at(i, std::make_index_sequence<Space::count>{}); },
-            [this](std::size_t i, const var_type& y) {
-                return prior_at(i, y, std::make_index_sequence<Space::count>{});
-            },
+            [](std::size_t i) { return has_kl_at(i); },
+            [this](std::size_t i, const var_type& y) { return kl_at(i, y); },
+            [this](std::size_t i) { return posterior_at(i); },
+            [this](std::size_t i, const var_type& y) { return prior_at(i, y); },
             [this, &x](const labels_type& y) { return neg_elbo_under(x, y); },
             [this, &f](const var_type& latent) { return reconstruction_nll(f, latent); }};
         objective_.add(view, out);
@@ -259,8 +262,7 @@ private:
         const forward_pass<T, B> g = forward(x, y, /*sample=*/true);
         var_type total = reconstruction_nll(g, concat_samples(g));
         for (std::size_t i = 0; i < layout_.segments.size(); ++i)
-            if (has_kl_at(i, std::make_index_sequence<Space::count>{}))
-                total = total + kl_at(i, g.y.as_float, std::make_index_sequence<Space::count>{});
+            if (has_kl_at(i)) total = total + kl_at(i, g.y.as_float);
         posteriors_ = batch_posteriors;
         return total;
     }
@@ -279,15 +281,14 @@ public:
     dist::normal<T, B> posterior_normal(const tensor_type& x, const labels_type& y, std::string_view segment) {
         no_grad guard;
         const forward_pass<T, B> f = forward(x, y, false);
-        const dist::normal<T, B> q = posterior_at(layout_.index_of(segment), std::make_index_sequence<Space::count>{});
+        const dist::normal<T, B> q = posterior_at(layout_.index_of(segment));
         return {var_type(q.loc.value()), var_type(q.scale.value())};
     }
     /// p(segment | y) as a Normal for labels y [n, label_width], no graph (a prior given once per
     /// model is [1, dim]). Throws config_error when the segment's prior gives no distribution.
     dist::normal<T, B> prior_normal(std::string_view segment, const labels_type& y) {
         no_grad guard;
-        const dist::normal<T, B> p =
-            prior_at(layout_.index_of(segment), labels_of(y).as_float, std::make_index_sequence<Space::count>{});
+        const dist::normal<T, B> p = prior_at(layout_.index_of(segment), labels_of(y).as_float);
         return {var_type(p.loc.value()), var_type(p.scale.value())};
     }
     /// The whole latent of posterior means, [n, total], segments in partition order.
@@ -299,8 +300,7 @@ public:
     /// The decoder's mean for a latent [n, total] (and labels, where the decoder sees them).
     tensor_type decode(const tensor_type& latent, const labels_type& y) {
         no_grad guard;
-        const var_type out = decode_var(var_type(latent), labels_of(y));
-        return likelihood_.mean(reshape(out, example_batch_shape(latent.rows()))).value();
+        return decoded_mean(var_type(latent), labels_of(y)).value();
     }
     /// The decoder's mean for a latent [n, total] and label values [n, K] given as numbers
     /// (CondVAE's scaled switch c·y'); the values are ignored when the decoder does not see labels.
@@ -308,8 +308,7 @@ public:
         no_grad guard;
         label_batch<T, B> lb;
         lb.as_float = var_type(label_values);
-        const var_type out = decode_var(var_type(latent), lb);
-        return likelihood_.mean(reshape(out, example_batch_shape(latent.rows()))).value();
+        return decoded_mean(var_type(latent), lb).value();
     }
     /// Labels y [n, label_width] as the numbers the networks read, [n, K]: one-hot rows for one
     /// categorical label, the 0/1 values for binary ones.
@@ -387,25 +386,29 @@ public:
 private:
     term_args<T, B> args() { return {layout_, label_outputs_, data_.categorical(), nets_, options_, gen_, data_.shape}; }
 
-    /// y with hidden labels read as 0 (see detail::visible_labels); y itself without a mask.
-    labels_type masked(const labels_type& y, const tensor_type* labelled) const {
-        if (labelled == nullptr) return y;
-        LATENT_CHECK(labelled->shape().numel() == y.rows() && y.shape().rank() == 2, shape_error,
-                     "model: supervision mask ", labelled->shape(), " should have one value per label row of ",
+    /// How many of the mask's labels are visible (the mask's one copy to the host).
+    static std::int64_t count_visible(const labels_type& y, const tensor_type& labelled) {
+        LATENT_CHECK(labelled.shape().numel() == y.rows() && y.shape().rank() == 2, shape_error,
+                     "model: supervision mask ", labelled.shape(), " should have one value per label row of ",
                      y.shape());
+        std::int64_t count = 0;
+        for (T v : labelled.to_vector()) count += v != T(0);
+        return count;
+    }
+    /// y with hidden labels read as 0 (see detail::visible_labels).
+    static labels_type masked(const labels_type& y, const tensor_type& labelled) {
         labels_type out(y.shape());
         launch(B{}, out.size(),
-               detail::visible_labels<T>{y.data(), labelled->data(), out.data(), static_cast<std::size_t>(y.cols())});
+               detail::visible_labels<T>{y.data(), labelled.data(), out.data(), static_cast<std::size_t>(y.cols())});
         return out;
     }
-    void set_mask(forward_pass<T, B>& f, const tensor_type* labelled) const {
+    /// The batch's mask [n, 1] with its `count` of visible labels (count_visible); all ones without a mask.
+    void set_mask(forward_pass<T, B>& f, const tensor_type* labelled, std::int64_t count) const {
         if (labelled == nullptr) {
             f.labelled = var_type(tensor_type::full({f.batch, 1}, T(1)));
             f.labelled_count = f.batch;
             return;
         }
-        std::int64_t count = 0;
-        for (T v : labelled->to_vector()) count += v != T(0);
         f.labelled = var_type(labelled->reshape({f.batch, 1}));
         f.labelled_count = count;
         f.all_labelled = count == f.batch;
@@ -424,28 +427,24 @@ private:
         const std::size_t trunks = options_.shared_trunk() ? 1 : layout_.segments.size();
         for (std::size_t i = 0; i < trunks; ++i) {
             const std::string name = trunks == 1 ? "trunk" : "trunk." + layout_.segments[i].name;
-            trunks_.push_back(named(nets_.make({net_role::trunk, name, data_.shape, {width}}, gen_), name));
+            trunks_.push_back(network({net_role::trunk, name, data_.shape, {width}}));
         }
         build_heads(width, std::make_index_sequence<Space::count>{});
         const std::int64_t decoder_in = layout_.total + (decoder_sees_labels ? label_outputs_ : 0);
-        decoder_ = named(nets_.make({net_role::decoder, "decoder", {decoder_in}, data_.shape}, gen_), "decoder");
+        decoder_ = network({net_role::decoder, "decoder", {decoder_in}, data_.shape});
     }
     template <std::size_t... I>
     void build_heads(std::int64_t width, std::index_sequence<I...>) {
-        (build_head<std::tuple_element_t<I, typename Space::blocks>>(layout_.segments[I], width), ...);
+        (build_head<block_at<I>>(layout_.segments[I], width), ...);
     }
     template <class Block>
     void build_head(const segment& s, std::int64_t width) {
         using post = typename Block::posterior;
         const std::int64_t in = width + (post::condition::sees_labels ? label_outputs_ : 0);
-        const std::string name = "head." + s.name;
-        heads_.push_back(named(nets_.make({net_role::head, name, {in}, {post::params_per_dim * s.dim}}, gen_), name));
+        heads_.push_back(network({net_role::head, "head." + s.name, {in}, {post::params_per_dim * s.dim}}));
     }
-    static std::unique_ptr<nn::module<T, B>> named(std::unique_ptr<nn::module<T, B>> m, const std::string& name) {
-        LATENT_CHECK(m != nullptr, config_error, "model: the network factory returned no network for \"", name, "\"");
-        m->prefix_names(name + ".");
-        m->set_group(model_group);
-        return m;
+    std::unique_ptr<nn::module<T, B>> network(const net_request& request) {
+        return make_network(nets_, request, gen_, model_group, "model");
     }
 
     label_batch<T, B> labels_of(const labels_type& y) const {
@@ -493,8 +492,7 @@ private:
     }
     template <std::size_t I>
     auto posterior_of(const forward_pass<T, B>& f, const std::vector<var_type>& features) {
-        using block_t = std::tuple_element_t<I, typename Space::blocks>;
-        using post = typename block_t::posterior;
+        using post = typename block_at<I>::posterior;
         const var_type& h = features[features.size() == 1 ? 0 : I];
         const var_type in = post::condition::sees_labels ? concat_features({h, f.y.as_float}) : h;
         return post::template make<T, B>((*heads_[I])(in), layout_.segments[I].dim);
@@ -505,61 +503,60 @@ private:
         else return q.mean();
     }
 
+    /// f(std::integral_constant<std::size_t, I>{}) for the block I == i: the one fold from a
+    /// run-time block index to a block's types and objects (f reads the index as the constant
+    /// I()). Every f(I) returns the same type; an i past the last block gives that type's
+    /// value-initialised value.
+    template <class F>
+    static auto visit_block(std::size_t i, F&& f) {
+        return [&]<std::size_t... I>(std::index_sequence<I...>) {
+            std::invoke_result_t<F&, std::integral_constant<std::size_t, 0>> out{};
+            ((i == I ? (out = f(std::integral_constant<std::size_t, I>{}), true) : false) || ...);
+            return out;
+        }(std::make_index_sequence<Space::count>{});
+    }
+
     template <std::size_t I>
     static constexpr bool block_has_kl() {
-        using block_t = std::tuple_element_t<I, typename Space::blocks>;
-        using prior_impl = std::tuple_element_t<I, typename prior_tuple<typename Space::blocks>::type>;
-        return block_t::posterior::stochastic && distribution_prior<prior_impl, T, B>;
+        return block_at<I>::posterior::stochastic && distribution_prior<prior_impl_at<I>, T, B>;
     }
-    template <std::size_t... I>
-    static bool has_kl_at(std::size_t i, std::index_sequence<I...>) {
-        return ((i == I && block_has_kl<I>()) || ...);
+    static bool has_kl_at(std::size_t i) {
+        return visit_block(i, [](auto I) { return block_has_kl<I()>(); });
     }
-    /// KL(q(block I) ‖ p(block I | y)) per example, [n, 1].
-    template <std::size_t I>
-    var_type kl_of(const var_type& y) {
-        using block_t = std::tuple_element_t<I, typename Space::blocks>;
-        if constexpr (block_has_kl<I>()) {
-            const auto& q = std::get<I>(posteriors_);
-            const auto p = std::get<I>(priors_).distribution(y, y.rows());
-            if constexpr (std::same_as<typename block_t::prior, standard_normal>) return dist::kl_standard_normal(q);
-            else if constexpr (requires { dist::kl(q, p); }) return dist::kl(q, p);
-            else return dist::kl_monte_carlo(q, p, gen_);
-        } else {
-            throw config_error(detail::concat("model: segment \"", layout_.segments[I].name, "\" has no KL term"));
-        }
-    }
-    /// Block i's KL per example as [n, 1], like every per-example value an objective sees.
-    template <std::size_t... I>
-    var_type kl_at(std::size_t i, const var_type& y, std::index_sequence<I...>) {
-        var_type out;
-        ((i == I ? (out = kl_of<I>(y), true) : false) || ...);
+    /// Block i's KL(q(block i) ‖ p(block i | y)) per example as [n, 1], like every per-example
+    /// value an objective sees.
+    var_type kl_at(std::size_t i, const var_type& y) {
+        const var_type out = visit_block(i, [&](auto I) -> var_type {
+            if constexpr (block_has_kl<I()>()) {
+                const auto& q = std::get<I()>(posteriors_);
+                const auto p = std::get<I()>(priors_).distribution(y, y.rows());
+                if constexpr (std::same_as<typename block_at<I()>::prior, standard_normal>)
+                    return dist::kl_standard_normal(q);
+                else if constexpr (requires { dist::kl(q, p); }) return dist::kl(q, p);
+                else return dist::kl_monte_carlo(q, p, gen_);
+            } else {
+                throw config_error(
+                    detail::concat("model: segment \"", layout_.segments[I()].name, "\" has no KL term"));
+            }
+        });
         return reshape(out, shape{out.shape().numel(), 1});
     }
-    template <std::size_t I>
-    dist::normal<T, B> posterior_of_block() const {
-        const auto& q = std::get<I>(posteriors_);
-        if constexpr (std::same_as<std::decay_t<decltype(q)>, dist::normal<T, B>>) return q;
-        else throw config_error(detail::concat("model: segment \"", layout_.segments[I].name,
-                                               "\" has no Gaussian posterior"));
+    /// Block i's posterior as a Normal; config_error when it is not Gaussian.
+    dist::normal<T, B> posterior_at(std::size_t i) const {
+        return visit_block(i, [&](auto I) -> dist::normal<T, B> {
+            const auto& q = std::get<I()>(posteriors_);
+            if constexpr (std::same_as<std::decay_t<decltype(q)>, dist::normal<T, B>>) return q;
+            else throw config_error(detail::concat("model: segment \"", layout_.segments[I()].name,
+                                                   "\" has no Gaussian posterior"));
+        });
     }
-    template <std::size_t... I>
-    dist::normal<T, B> posterior_at(std::size_t i, std::index_sequence<I...>) const {
-        dist::normal<T, B> out;
-        ((i == I ? (out = posterior_of_block<I>(), true) : false) || ...);
-        return out;
-    }
-    template <std::size_t I>
-    dist::normal<T, B> prior_of_block(const var_type& y) const {
-        using prior_impl = std::tuple_element_t<I, typename prior_tuple<typename Space::blocks>::type>;
-        if constexpr (distribution_prior<prior_impl, T, B>) return std::get<I>(priors_).distribution(y, y.rows());
-        else throw config_error(detail::concat("model: segment \"", layout_.segments[I].name, "\" has no prior"));
-    }
-    template <std::size_t... I>
-    dist::normal<T, B> prior_at(std::size_t i, const var_type& y, std::index_sequence<I...>) const {
-        dist::normal<T, B> out;
-        ((i == I ? (out = prior_of_block<I>(y), true) : false) || ...);
-        return out;
+    /// Block i's prior as a Normal for label values y; config_error when it gives no distribution.
+    dist::normal<T, B> prior_at(std::size_t i, const var_type& y) const {
+        return visit_block(i, [&](auto I) -> dist::normal<T, B> {
+            if constexpr (distribution_prior<prior_impl_at<I()>, T, B>)
+                return std::get<I()>(priors_).distribution(y, y.rows());
+            else throw config_error(detail::concat("model: segment \"", layout_.segments[I()].name, "\" has no prior"));
+        });
     }
 
     template <std::size_t... I>
@@ -569,8 +566,7 @@ private:
     }
     template <std::size_t I>
     void sample_prior_of(const label_batch<T, B>& y, std::int64_t n, std::vector<var_type>& parts) {
-        using prior_impl = std::tuple_element_t<I, typename prior_tuple<typename Space::blocks>::type>;
-        if constexpr (distribution_prior<prior_impl, T, B>) {
+        if constexpr (distribution_prior<prior_impl_at<I>, T, B>) {
             const auto p = std::get<I>(priors_).distribution(y.as_float, n);
             // A prior given as [1, dim] is drawn once per example.
             const auto loc = p.loc.rows() == n ? p.loc : var_type(tensor_type::zeros({n, layout_.segments[I].dim})) + p.loc;
@@ -586,6 +582,10 @@ private:
     var_type concat_samples(const forward_pass<T, B>& f) const {
         return f.samples.size() == 1 ? f.samples[0] : concat_features(std::span<const var_type>(f.samples));
     }
+    /// The likelihood's mean of the decoder's output for a latent [n, total], in the examples' shape.
+    var_type decoded_mean(const var_type& latent, const label_batch<T, B>& y) {
+        return likelihood_.mean(reshape(decode_var(latent, y), example_batch_shape(latent.rows())));
+    }
     var_type decode_var(const var_type& latent, const label_batch<T, B>& y) {
         LATENT_CHECK(latent.cols() == layout_.total, shape_error, "model: latent ", latent.shape(), " should have ",
                      layout_.total, " columns");
@@ -595,7 +595,7 @@ private:
 
     template <std::size_t... I>
     static auto posterior_types(std::index_sequence<I...>)
-        -> std::tuple<decltype(std::tuple_element_t<I, typename Space::blocks>::posterior::template make<T, B>(
+        -> std::tuple<decltype(block_at<I>::posterior::template make<T, B>(
             std::declval<var_type>(), std::int64_t{}))...>;
 
     data::example_layout data_;

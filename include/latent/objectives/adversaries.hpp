@@ -34,9 +34,8 @@ public:
           categorical_(a.categorical),
           group_("adversary." + segment),
           weight_(a.options.weight_of("adversary." + segment, 1.0)) {
-        net_ = a.nets.make({net_role::adversary, group_, {a.layout[segment].dim}, {a.label_outputs}}, a.gen);
-        net_->prefix_names(group_ + ".");
-        net_->set_group(group_);
+        net_ = make_network(a.nets, {net_role::adversary, group_, {a.layout[segment].dim}, {a.label_outputs}}, a.gen,
+                            group_, "adversary");
     }
 
     var<T, B> logits(const var<T, B>& z) { return (*net_)(z); }

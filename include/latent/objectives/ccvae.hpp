@@ -72,10 +72,8 @@ struct ccvae_objective {
             for (std::size_t i = 0; i < f.layout->segments.size(); ++i)
                 if (i != index_ && v.has_kl(i)) common = common - v.kl(i, f.y.as_float);
 
-            const var_type zero = var_type(tensor_type::zeros({f.batch, 1}));
-            var_type sup_loss = zero, unsup_loss = zero;
-            if (f.labelled_count > 0) sup_loss = f.labelled * -supervised(v, q, zc, common, *f.gen);
-            if (!f.all_labelled) unsup_loss = (1.0 - f.labelled) * -unsupervised(v, zc, common, *f.gen);
+            const var_type sup_loss = labelled_rows(f, [&] { return -supervised(v, q, zc, common, *f.gen); });
+            const var_type unsup_loss = unlabelled_rows(f, [&] { return -unsupervised(v, zc, common, *f.gen); });
             out.add_main("ccvae.sup", mean(sup_loss));
             out.add_main("ccvae.unsup", mean(unsup_loss));
         }

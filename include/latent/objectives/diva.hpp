@@ -45,18 +45,15 @@ struct diva_objective {
             var_type common = v.recon;  // recon + KL of every block but z_c
             for (std::size_t i = 0; i < f.layout->segments.size(); ++i)
                 if (i != index_ && v.has_kl(i)) common = common + v.kl(i, f.y.as_float);
-            const var_type zero(tensor<T, B>::zeros({f.batch, 1}));
-            var_type labelled = zero, unlabelled = zero, classifier = zero;
             const var_type l = classifier_.logits(zc);
-            if (f.labelled_count > 0) {
-                labelled = f.labelled * (common + v.kl(index_, f.y.as_float));
-                classifier = f.labelled * -classifier_.log_q_y_from_logits(l, f.y.as_float) *
-                             (alpha_ * static_cast<double>(f.batch) / static_cast<double>(f.labelled_count));
-            }
-            if (!f.all_labelled) {
+            const var_type& y = f.y.as_float;
+            const var_type labelled = labelled_rows(f, [&] { return common + v.kl(index_, y); });
+            const var_type classifier =
+                labelled_rows_weighted(f, alpha_, [&] { return -classifier_.log_q_y_from_logits(l, y); });
+            const var_type unlabelled = unlabelled_rows(f, [&] {
                 const var_type y_hat(classifier_.draw_labels(l.value(), *f.gen));
-                unlabelled = (1.0 - f.labelled) * (common + v.kl(index_, y_hat));
-            }
+                return common + v.kl(index_, y_hat);
+            });
             out.add_main("diva.labelled", mean(labelled));
             out.add_main("diva.unlabelled", mean(unlabelled));
             out.add_main("diva.classifier", mean(classifier));

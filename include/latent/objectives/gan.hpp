@@ -52,11 +52,9 @@ struct gan_discriminator {
               real_target_(a.options.take(name_ + ".real_target", 1.0)) {
             LATENT_CHECK(real_target_ > 0 && real_target_ <= 1, config_error, name_, ".real_target is ", real_target_,
                          "; it must be in (0, 1]");
-            net_ = a.nets.make({net_role::discriminator, group, a.example_shape, {categorical_ ? a.label_outputs : 1}},
-                               a.gen);
-            LATENT_CHECK(net_ != nullptr, config_error, "gan_discriminator: the network factory returned no ", group);
-            net_->prefix_names(std::string(group) + ".");
-            net_->set_group(group);
+            const net_request request{net_role::discriminator, group, a.example_shape,
+                                      {categorical_ ? a.label_outputs : 1}};
+            net_ = make_network(a.nets, request, a.gen, group, "gan_discriminator");
         }
 
         void add(const forward_pass<T, B>& f, step_losses<T, B>& out) {

@@ -59,15 +59,20 @@ struct m2_objective {
                          "vector); at most ", m2_max_binary_labels, " binary labels (",
                          std::int64_t{1} << m2_max_binary_labels, " passes) are supported");
             LATENT_CHECK(alpha_ >= 0, config_error, "m2.alpha is ", alpha_, "; it must be non-negative");
-            net_ = a.nets.make({net_role::classifier, "classifier", a.example_shape, {a.label_outputs}}, a.gen);
-            LATENT_CHECK(net_ != nullptr, config_error, "m2_objective: the network factory returned no classifier");
-            net_->prefix_names("classifier.");
-            net_->set_group(model_group);
+            net_ = make_network(a.nets, {net_role::classifier, "classifier", a.example_shape, {a.label_outputs}}, a.gen,
+                                model_group, "m2_objective");
         }
 
         void add(const elbo_view<T, B>& v, step_losses<T, B>& out) {
-            if (categorical_) add_categorical(v, out);
-            else add_binary(v, out);
+            const forward_pass<T, B>& f = v.f;
+            // The classifier on x: log q(y | x) [n, K] (categorical) or the logits [n, L] (binary).
+            const var_type h = categorical_ ? log_softmax_rows((*net_)(f.x)) : (*net_)(f.x);
+            const var_type labelled = labelled_rows(f, [&] { return labelled_bound(v); });
+            const var_type classifier = labelled_rows_weighted(f, alpha_, [&] { return neg_log_q_y(h, f.y.as_float); });
+            const var_type unlabelled = unlabelled_rows(f, [&] { return unlabelled_bound(v, h); });
+            out.add_main("m2.labelled", mean(labelled));
+            out.add_main("m2.unlabelled", mean(unlabelled));
+            out.add_main("m2.classifier", mean(classifier));
         }
 
         /// q(y | x) for inputs x: categorical, the softmax rows [n, K]; binary, each label's
@@ -79,60 +84,37 @@ struct m2_objective {
         void for_each_module(const std::function<void(nn::module<T, B>&)>& fn) { fn(*net_); }
 
     private:
-        void add_categorical(const elbo_view<T, B>& v, step_losses<T, B>& out) {
-            const forward_pass<T, B>& f = v.f;
-            const var_type log_q = log_softmax_rows((*net_)(f.x));  // log q(y | x), [n, K]
-            const var_type zero(tensor_type::zeros({f.batch, 1}));
+        /// −log q(y | x) per example [n, 1] for label values y, from the classifier's output h.
+        var_type neg_log_q_y(const var_type& h, const var_type& y) const {
+            if (categorical_) return -sum_rows(h * y);
+            return sum_rows(binary_cross_entropy_with_logits(h, y));
+        }
 
-            var_type labelled = zero, unlabelled = zero, classifier = zero;
-            if (f.labelled_count > 0) {
-                labelled = f.labelled * labelled_bound(v);
-                const var_type nll_y = -sum_rows(log_q * f.y.as_float);
-                classifier = f.labelled * nll_y * classifier_scale(f);
-            }
-            if (!f.all_labelled) {
+        /// U(x) per example [n, 1], from the classifier's output h: Σ_y q(y|x)·L(x, y) − H(q(y|x)).
+        var_type unlabelled_bound(const elbo_view<T, B>& v, const var_type& h) const {
+            const std::int64_t n = v.f.batch;
+            if (categorical_) {
+                const var_type& log_q = h;
                 const var_type q = exp(log_q);
                 std::vector<var_type> per_class;  // L(x, c) for every class c
                 for (std::int64_t c = 0; c < classes_; ++c)
-                    per_class.push_back(v.neg_elbo_given(class_labels(f.batch, c)) - log_p_y_);
+                    per_class.push_back(v.neg_elbo_given(class_labels(n, c)) - log_p_y_);
                 const var_type each = concat_features(std::span<const var_type>(per_class));
-                const var_type u = sum_rows(q * each) + sum_rows(q * log_q);  // Σ q·L − H(q)
-                unlabelled = (1.0 - f.labelled) * u;
+                return sum_rows(q * each) + sum_rows(q * log_q);  // Σ q·L − H(q)
             }
-            out.add_main("m2.labelled", mean(labelled));
-            out.add_main("m2.unlabelled", mean(unlabelled));
-            out.add_main("m2.classifier", mean(classifier));
-        }
-
-        void add_binary(const elbo_view<T, B>& v, step_losses<T, B>& out) {
-            const forward_pass<T, B>& f = v.f;
-            const var_type logits = (*net_)(f.x);  // [n, L]
-            const var_type zero(tensor_type::zeros({f.batch, 1}));
-
-            var_type labelled = zero, unlabelled = zero, classifier = zero;
-            if (f.labelled_count > 0) {
-                labelled = f.labelled * labelled_bound(v);
-                const var_type nll_y = sum_rows(binary_cross_entropy_with_logits(logits, f.y.as_float));
-                classifier = f.labelled * nll_y * classifier_scale(f);
+            // log q(y_i = 1 | x) and log q(y_i = 0 | x); a vector's log q is their sum over i.
+            const var_type log_on = log_sigmoid(h), log_off = log_sigmoid(-h);
+            std::vector<var_type> log_q, per_vector;  // per label vector k: log q(k | x), L(x, k)
+            for (std::int64_t k = 0; k < (std::int64_t{1} << classes_); ++k) {
+                const var_type bits(vector_row(k));  // [1, L], broadcast over the rows
+                log_q.push_back(sum_rows(bits * log_on + (1.0 - bits) * log_off));
+                per_vector.push_back(v.neg_elbo_given(vector_labels(n, k)) - log_p_y_);
             }
-            if (!f.all_labelled) {
-                // log q(y_i = 1 | x) and log q(y_i = 0 | x); a vector's log q is their sum over i.
-                const var_type log_on = log_sigmoid(logits), log_off = log_sigmoid(-logits);
-                std::vector<var_type> log_q, per_vector;  // per label vector k: log q(k | x), L(x, k)
-                for (std::int64_t k = 0; k < (std::int64_t{1} << classes_); ++k) {
-                    const var_type bits(vector_row(k));  // [1, L], broadcast over the rows
-                    log_q.push_back(sum_rows(bits * log_on + (1.0 - bits) * log_off));
-                    per_vector.push_back(v.neg_elbo_given(vector_labels(f.batch, k)) - log_p_y_);
-                }
-                const var_type q = exp(concat_features(std::span<const var_type>(log_q)));
-                const var_type each = concat_features(std::span<const var_type>(per_vector));
-                // H(q) factorises over the labels: Σ_i of each Bernoulli's entropy.
-                const var_type neg_entropy = sum_rows(exp(log_on) * log_on + exp(log_off) * log_off);
-                unlabelled = (1.0 - f.labelled) * (sum_rows(q * each) + neg_entropy);
-            }
-            out.add_main("m2.labelled", mean(labelled));
-            out.add_main("m2.unlabelled", mean(unlabelled));
-            out.add_main("m2.classifier", mean(classifier));
+            const var_type q = exp(concat_features(std::span<const var_type>(log_q)));
+            const var_type each = concat_features(std::span<const var_type>(per_vector));
+            // H(q) factorises over the labels: Σ_i of each Bernoulli's entropy.
+            const var_type neg_entropy = sum_rows(exp(log_on) * log_on + exp(log_off) * log_off);
+            return sum_rows(q * each) + neg_entropy;
         }
 
         /// L(x, y) per example [n, 1] with the batch's own pass and labels.
@@ -141,10 +123,6 @@ struct m2_objective {
             for (std::size_t i = 0; i < v.f.layout->segments.size(); ++i)
                 if (v.has_kl(i)) elbo = elbo + v.kl(i, v.f.y.as_float);
             return elbo;
-        }
-        /// α·n/n_labelled: the batch mean of the masked term is then α times the labelled rows' mean.
-        double classifier_scale(const forward_pass<T, B>& f) const {
-            return alpha_ * static_cast<double>(f.batch) / static_cast<double>(f.labelled_count);
         }
 
         /// Labels [n, 1], every row class c.

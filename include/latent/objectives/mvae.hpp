@@ -74,9 +74,10 @@ struct mvae_objective {
             dim_ = a.layout.segments[0].dim;
             // q(z|y) reads a one-hot code or a 0/1 vector: a head-shaped network (one linear layer is
             // already a per-class table). p(y|z) maps a latent to label logits, as an adversary does.
-            expert_ = own(a.nets.make({net_role::head, "expert.y", {classes_}, {2 * dim_}}, a.gen), "expert.y");
-            label_decoder_ = own(a.nets.make({net_role::adversary, "label_decoder", {dim_}, {classes_}}, a.gen),
-                                 "label_decoder");
+            expert_ = make_network(a.nets, {net_role::head, "expert.y", {classes_}, {2 * dim_}}, a.gen, model_group,
+                                   "mvae_objective");
+            label_decoder_ = make_network(a.nets, {net_role::adversary, "label_decoder", {dim_}, {classes_}}, a.gen,
+                                          model_group, "mvae_objective");
         }
 
         /// Adds "mvae.x", "mvae.joint", "mvae.y" (see the file's comment); draws ε_x, then ε_xy and
@@ -86,24 +87,25 @@ struct mvae_objective {
             LATENT_CHECK(f.gen != nullptr, config_error, "mvae_objective: the forward pass carries no generator");
             generator& gen = *f.gen;
             const normal_type x_expert = v.posterior(0);
-            const var_type zero(tensor_type::zeros({f.batch, 1}));
 
             // −ELBO(x), every row.
             const normal_type q_x = product_of_experts({x_expert});
             const var_type x_loss = v.recon_of(q_x.rsample(gen)) + kl_to_prior(q_x) * kl_weight_;
             out.add_main("mvae.x", mean(x_loss) * x_weight_);
 
-            var_type joint_loss = zero, y_loss = zero;
-            if (f.labelled_count > 0) {
-                const var_type& y = f.y.as_float;
-                const normal_type y_expert = expert_of(y);
+            // −ELBO(x, y) and −ELBO(y), labelled rows.
+            const var_type& y = f.y.as_float;
+            normal_type y_expert;  // q(z|y): made by the joint piece, read by the label's own
+            const var_type joint_loss = labelled_rows(f, [&] {
+                y_expert = expert_of(y);
                 const normal_type q_xy = product_of_experts({x_expert, y_expert});
                 const var_type z_xy = q_xy.rsample(gen);
-                joint_loss = f.labelled * (v.recon_of(z_xy) + label_nll(z_xy, y) * label_weight_ +
-                                           kl_to_prior(q_xy) * kl_weight_);
+                return v.recon_of(z_xy) + label_nll(z_xy, y) * label_weight_ + kl_to_prior(q_xy) * kl_weight_;
+            });
+            const var_type y_loss = labelled_rows(f, [&] {
                 const normal_type q_y = product_of_experts({y_expert});
-                y_loss = f.labelled * (label_nll(q_y.rsample(gen), y) * label_weight_ + kl_to_prior(q_y) * kl_weight_);
-            }
+                return label_nll(q_y.rsample(gen), y) * label_weight_ + kl_to_prior(q_y) * kl_weight_;
+            });
             out.add_main("mvae.joint", mean(joint_loss) * joint_weight_);
             out.add_main("mvae.y", mean(y_loss) * y_weight_);
         }
@@ -165,14 +167,6 @@ struct mvae_objective {
     private:
         /// KL(q ‖ N(0, I)) summed over the dims, [n, 1].
         static var_type kl_to_prior(const normal_type& q) { return sum_rows(dist::kl_standard_normal_elements(q)); }
-
-        static std::unique_ptr<nn::module<T, B>> own(std::unique_ptr<nn::module<T, B>> m, const std::string& name) {
-            LATENT_CHECK(m != nullptr, config_error, "mvae_objective: the network factory returned no network for \"",
-                         name, "\"");
-            m->prefix_names(name + ".");
-            m->set_group(model_group);
-            return m;
-        }
 
         bool categorical_;
         std::int64_t classes_;  // K classes, or L binary labels

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "latent/autograd/ops/elementwise.hpp"
 #include "latent/dist/normal.hpp"
 #include "latent/objectives/term.hpp"
 
@@ -56,6 +57,29 @@ struct elbo_view {
 ///  - label_expert: a label expert q(z | y) multiplied into the posterior of one block z, a
 ///    label decoder p(y | z); labels are changed by swapping the expert's input (MVAE)
 enum class label_route { characteristic_latent, decoder_input, label_expert };
+
+/// The per-example losses [n, 1] of an objective that treats labelled and unlabelled examples
+/// apart (CCVAE, DIVA, M2, MVAE): a loss of the labelled rows is f.labelled ⊙ loss, one of the
+/// unlabelled rows (1 − f.labelled) ⊙ loss. Where the batch has no such row the result is zeros
+/// [n, 1] and `loss` is not called (no work, no random draws), so that the objective still adds
+/// the piece's batch mean and every batch logs the same pieces.
+template <scalar T, backend B, class F>
+var<T, B> labelled_rows(const forward_pass<T, B>& f, F&& loss) {
+    if (f.labelled_count == 0) return var<T, B>(tensor<T, B>::zeros({f.batch, 1}));
+    return f.labelled * loss();
+}
+template <scalar T, backend B, class F>
+var<T, B> unlabelled_rows(const forward_pass<T, B>& f, F&& loss) {
+    if (f.all_labelled) return var<T, B>(tensor<T, B>::zeros({f.batch, 1}));
+    return (1.0 - f.labelled) * loss();
+}
+/// (f.labelled ⊙ loss)·α·n/n_labelled: its batch mean is α times the mean of `loss` over the
+/// labelled rows, however many there are (M2's and DIVA's classifier terms).
+template <scalar T, backend B, class F>
+var<T, B> labelled_rows_weighted(const forward_pass<T, B>& f, double alpha, F&& loss) {
+    if (f.labelled_count == 0) return var<T, B>(tensor<T, B>::zeros({f.batch, 1}));
+    return f.labelled * loss() * (alpha * static_cast<double>(f.batch) / static_cast<double>(f.labelled_count));
+}
 
 /// What the model template needs of an objective policy.
 template <class X>

@@ -43,6 +43,19 @@ struct networks {
     std::function<std::unique_ptr<nn::module<T, B>>(const net_request&, generator&)> make;
 };
 
+/// The network `request` asks for, from `nets`: its parameters named "<request.name>.…" and in the
+/// parameter group `group`. config_error, naming `who` and the network, when the factory gives none.
+template <scalar T, backend B>
+std::unique_ptr<nn::module<T, B>> make_network(const networks<T, B>& nets, const net_request& request, generator& gen,
+                                               const std::string& group, std::string_view who) {
+    std::unique_ptr<nn::module<T, B>> m = nets.make(request, gen);
+    LATENT_CHECK(m != nullptr, config_error, who, ": the network factory returned no network for \"", request.name,
+                 "\"");
+    m->prefix_names(request.name + ".");
+    m->set_group(group);
+    return m;
+}
+
 /// The labels of a batch as the model uses them.
 template <scalar T, backend B>
 struct label_batch {
