@@ -69,19 +69,16 @@ typename M::tensor_type latent_tensor(const std::vector<float>& z, std::int64_t 
     using B = typename M::var_type::backend_type;
     return tensor<float, cpu>::from_host({n, total}, z).template as<T>().template to<B>();
 }
-/// label_expert route: the mean of PoE(p(z), q(z | x)[, q(z | y)]) for inputs x and, when given,
-/// label values y [n, label_width] (no graph).
+/// label_expert route: the mean of PoE(p(z), q(z | x), q(z | y)) for inputs x and label values
+/// y [n, label_width] (no graph).
 template <class M>
-typename M::tensor_type expert_mean(M& m, const typename M::tensor_type& x, const typename M::labels_type* y) {
+typename M::tensor_type expert_mean(M& m, const typename M::tensor_type& x, const typename M::labels_type& y) {
     using T = typename M::var_type::value_type;
     using B = typename M::var_type::backend_type;
     no_grad guard;
-    const std::int64_t n = x.shape()[0];
     auto& o = m.objective_impl();
-    const auto x_expert = m.posterior_normal(x, unused_labels(m, n), m.layout().segments[0].name);
-    if (y == nullptr) return o.product_of_experts({x_expert}).loc.value();
-    const var<T, B> y_values(m.label_values(*y));
-    return o.product_of_experts({x_expert, o.expert_of(y_values)}).loc.value();
+    const auto x_expert = m.posterior_normal(x, unused_labels(m, x.shape()[0]), m.layout().segments[0].name);
+    return o.product_of_experts({x_expert, o.expert_of(var<T, B>(m.label_values(y)))}).loc.value();
 }
 }  // namespace detail
 
@@ -97,14 +94,15 @@ typename M::tensor_type classify(M& m, const typename M::tensor_type& x, std::in
     LATENT_CHECK(samples >= 1, config_error, "classify: ", samples, " samples");
     no_grad guard;
     const std::int64_t n = x.shape()[0];
-    const auto probabilities = [&](const var<T, B>& logits) {
-        return m.data_layout().categorical() ? softmax_rows(logits) : sigmoid(logits);
-    };
     if constexpr (M::structure::objective::route == label_route::decoder_input) {
         return m.objective_impl().class_probabilities(var<T, B>(x)).value();
     } else if constexpr (M::structure::objective::route == label_route::label_expert) {
-        return probabilities(m.objective_impl().label_logits(var<T, B>(detail::expert_mean(m, x, nullptr)))).value();
+        const auto x_expert = m.posterior_normal(x, detail::unused_labels(m, n), m.layout().segments[0].name);
+        return m.objective_impl().class_probabilities(x_expert).value();
     } else {
+        const auto probabilities = [&](const var<T, B>& logits) {
+            return m.data_layout().categorical() ? softmax_rows(logits) : sigmoid(logits);
+        };
         const auto q = m.posterior_normal(x, detail::unused_labels(m, n), segment);
         generator gen(seed);
         tensor<T, B> total = tensor<T, B>::zeros({n, m.label_outputs()});
@@ -165,7 +163,7 @@ typename M::tensor_type intervene(M& m, const typename M::tensor_type& x, const 
     if constexpr (M::structure::objective::route == label_route::decoder_input) {
         return m.decode(m.encode_mean(x, predict_labels(m, x, samples, seed)), y_new);
     } else if constexpr (M::structure::objective::route == label_route::label_expert) {
-        return m.decode(detail::expert_mean(m, x, &y_new), y_new);
+        return m.decode(detail::expert_mean(m, x, y_new), y_new);
     } else {
         std::vector<float> z = m.encode_mean(x, detail::unused_labels(m, n)).template as<float>().to_vector();
         const auto p = m.prior_normal(segment, y_new);
@@ -274,7 +272,7 @@ typename M::tensor_type characteristic_swap(M& m, const typename M::tensor_type&
         return m.decode(m.encode_mean(b, predict_labels(m, b, samples, seed)), predict_labels(m, a, samples, seed));
     } else if constexpr (M::structure::objective::route == label_route::label_expert) {
         const auto y_a = predict_labels(m, a, samples, seed);
-        return m.decode(detail::expert_mean(m, b, &y_a), y_a);
+        return m.decode(detail::expert_mean(m, b, y_a), y_a);
     } else {
         const auto labels = detail::unused_labels(m, n);
         const std::vector<float> za = m.encode_mean(a, labels).template as<float>().to_vector();
