@@ -259,11 +259,9 @@ void train_and_report(const switch_config& c) {
         examples::write_model_outputs(cs, s.flags.out, encode_dataset(cs, s.test, s.switch_inputs), {"class"});
 
     m.set("seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
-    write_metrics_json(s.flags.out / "metrics.json", m);
-    for (const auto& [name, v] : m.entries())
-        if (!std::isdigit(static_cast<unsigned char>(name.back())))  // the per-class figures are in results.md
-            std::printf("%s %.4f\n", name.c_str(), v);
-    std::printf("figures and metrics in %s\n", s.flags.out.string().c_str());
+    // The per-class figures (names ending in a digit) are in metrics.json and results.md, not printed.
+    examples::finish(m, s.flags.out,
+                     [](const std::string& name) { return !std::isdigit(static_cast<unsigned char>(name.back())); });
 }
 
 }  // namespace

@@ -140,14 +140,17 @@ void measure(Model& model, const std::string& name, eval::label_judge<B>& judge,
     const std::int64_t n = test.x.shape()[0];
     const auto x = on<B>(test.x);
 
-    m.set("test_accuracy_" + name, label_accuracy(host(predict_labels(model, x, 100, seed)), test.y));
+    // q(y|x)'s labels, classified once (100 draws of z_c for CCVAE and DIVA) and read by every
+    // intervention and swap below.
+    const auto predicted = predict_labels(model, x, 100, seed);
+    m.set("test_accuracy_" + name, label_accuracy(host(predicted), test.y));
 
     // Single interventions: every label flipped in turn, against the reconstruction.
-    const std::vector<double> base = as_doubles(judge.log_probabilities(reconstruct_with_labels(model, x, "c", 100, seed)));
+    const std::vector<double> base = as_doubles(judge.log_probabilities(reconstruct_with_labels(model, x, predicted)));
     std::vector<std::vector<double>> moved;
     std::vector<tensor<float, cpu>> flipped;
     for (std::int64_t i = 0; i < labels; ++i) {
-        flipped.push_back(host(flip_label(model, x, i, "c", 100, seed)));
+        flipped.push_back(host(flip_label(model, x, i, predicted)));
         moved.push_back(as_doubles(judge.log_probabilities(on<B>(flipped.back()))));
     }
     const eval::matrix confusion = eval::intervention_confusion(base, moved, n, labels);
@@ -167,13 +170,18 @@ void measure(Model& model, const std::string& name, eval::label_judge<B>& judge,
 
     // Characteristic swaps: a = test image k, b = test image (k + n/2) mod n.
     std::vector<float> b_values;
+    std::vector<std::int32_t> b_predicted;
     const auto xs = test.x.to_vector();
+    const auto predicted_values = host(predicted).to_vector();
     for (std::int64_t k = 0; k < n; ++k) {
         const std::int64_t j = (k + n / 2) % n;
         b_values.insert(b_values.end(), xs.begin() + j * pixels, xs.begin() + (j + 1) * pixels);
+        b_predicted.insert(b_predicted.end(), predicted_values.begin() + j * labels,
+                           predicted_values.begin() + (j + 1) * labels);
     }
     const tensor<float, cpu> b = tensor<float, cpu>::from_host(test.x.shape(), b_values);
-    const tensor<float, cpu> swapped = host(characteristic_swap(model, x, on<B>(b), "c", 100, seed));
+    const tensor<float, cpu> swapped = host(characteristic_swap(
+        model, x, on<B>(b), predicted, on<B>(tensor<std::int32_t, cpu>::from_host({n, labels}, b_predicted))));
     const std::vector<double> before = as_doubles(judge.log_probabilities(x));
     const std::vector<double> after = as_doubles(judge.log_probabilities(on<B>(swapped)));
     const auto y = test.y.to_vector();
@@ -192,7 +200,9 @@ void measure(Model& model, const std::string& name, eval::label_judge<B>& judge,
     // interventions_<model>.png: per input, the input, its reconstruction and each label flipped.
     {
         const std::int64_t shown = std::min<std::int64_t>(8, n);
-        const auto recon = host(reconstruct_with_labels(model, on<B>(test.x.rows(0, shown).clone()), "c", 100, seed)).to_vector();
+        const auto recon = host(reconstruct_with_labels(model, on<B>(test.x.rows(0, shown).clone()),
+                                                         predicted.rows(0, shown).clone()))
+                               .to_vector();
         std::vector<float> cells;
         std::vector<std::vector<float>> each;
         for (const auto& f : flipped) each.push_back(f.to_vector());
@@ -304,9 +314,7 @@ void train_and_report(const shapes_config& c) {
     m.set("train_images", double(c.train_size));
     m.set("eval_images", double(c.eval_size));
     m.set("seconds", since(began));
-    write_metrics_json(flags.out / "metrics.json", m);
-    for (const auto& [key, v] : m.entries()) std::printf("%s %.4f\n", key.c_str(), v);
-    std::printf("figures and metrics in %s\n", flags.out.string().c_str());
+    examples::finish(m, flags.out);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <latent/app/flags.hpp>
 #include <latent/data/loader.hpp>
 #include <latent/io/csv.hpp>
+#include <latent/io/json.hpp>
 #include <latent/io/png.hpp>
 #include <latent/models/manipulate.hpp>
 #include <latent/train/checkpoint.hpp>
@@ -179,6 +180,16 @@ void write_model_outputs(M& m, const std::filesystem::path& out, const encoded_s
         segments.push_back({m.layout().segments[k].name, m.layout().segments[k].dim, columns[k]});
     write_latents_csv(out / "latents.csv", splits, latent_labels_view{label_names, encoded.labels}, segments);
     save_weights(out / "model.safetensors", m.parameters());
+}
+
+/// How every example ends: metrics.json in `out`, each metric on stdout (those `shown` accepts),
+/// and where the figures are.
+template <class Shown = bool (*)(const std::string&)>
+void finish(const metrics& m, const std::filesystem::path& out, Shown shown = [](const std::string&) { return true; }) {
+    write_metrics_json(out / "metrics.json", m);
+    for (const auto& [name, v] : m.entries())
+        if (shown(name)) std::printf("%s %.4f\n", name.c_str(), v);
+    std::printf("figures and metrics in %s\n", out.string().c_str());
 }
 
 }  // namespace examples

@@ -139,7 +139,6 @@ void train_and_report(const common_flags& flags, int stop_after) {
     m.set("noadv_knn_kl_w", knn_kl(w_noadv, test_labels));
     m.set("vae_acc", probe(plain, r, "z", probe_epochs));
     m.set("seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
-    write_metrics_json(flags.out / "metrics.json", m);
 
     const std::vector<std::string> names{"half 0 (t < 3pi)", "half 1"};
     write_scatter(flags.out / "z.png", flags.out / "z.csv", z, tensor<std::int32_t, cpu>::from_host({4000}, test_labels),
@@ -152,9 +151,7 @@ void train_and_report(const common_flags& flags, int stop_after) {
 
     examples::write_model_outputs(main_model, flags.out, encode_dataset(main_model, test_set.data, r.test_ids), {"half"});
 
-    std::printf("csvae_swiss_roll:");
-    for (const auto& [name, value] : m.entries()) std::printf(" %s %.4f", name.c_str(), value);
-    std::printf("\nfigures and metrics in %s\n", flags.out.string().c_str());
+    examples::finish(m, flags.out);
 }
 
 }  // namespace

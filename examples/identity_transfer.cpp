@@ -188,9 +188,7 @@ void train_and_report(const common_flags& flags, int stop_after) {
     examples::write_model_outputs(cs, flags.out, encode_dataset(cs, s.all, s.test), {"shape"});
 
     m.set("seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
-    write_metrics_json(flags.out / "metrics.json", m);
-    for (const auto& [name, v] : m.entries()) std::printf("%s %.5f\n", name.c_str(), v);
-    std::printf("figures and metrics in %s\n", flags.out.string().c_str());
+    examples::finish(m, flags.out);
 }
 
 }  // namespace

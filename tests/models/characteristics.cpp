@@ -177,6 +177,21 @@ TEST_CASE("characteristics: a single intervention (set or flipped) on binary lab
         const vec want = decode(w, {hc[0], target, hz[0]});
         for (std::size_t k = 0; k < 2; ++k) CHECK(flipped[i * 2 + k] == doctest::Approx(want[k]).epsilon(1e-6));
     }
+    // Given labels are flipped as given, not predicted again: label 1 given as the opposite of its
+    // prediction is flipped back to the predicted value's prior mean.
+    std::vector<std::int32_t> given = predicted;
+    for (std::size_t i = 0; i < 2; ++i) given[i * 2 + 1] = 1 - given[i * 2 + 1];
+    const auto flipped_given = flip_label(m, inputs(), 1, tensor<std::int32_t, cpu>::from_host({2, 2}, given)).to_vector();
+    for (std::size_t i = 0; i < 2; ++i) {
+        const vec x{xs[2 * i], xs[2 * i + 1]};
+        const vec hc = affine(w.at("head.c.weight"), w.at("head.c.bias"), x);
+        const vec hz = affine(w.at("head.z.weight"), w.at("head.z.bias"), x);
+        const double target = predicted[i * 2 + 1] == 1 ? w.at("prior.c.loc_on")[1] : w.at("prior.c.loc_off")[1];
+        const vec want = decode(w, {hc[0], target, hz[0]});
+        for (std::size_t k = 0; k < 2; ++k) CHECK(flipped_given[i * 2 + k] == doctest::Approx(want[k]).epsilon(1e-6));
+    }
+    CHECK_THROWS_WITH_AS(flip_label(m, inputs(), 0, tensor<std::int32_t, cpu>::from_host({2, 1}, {0, 1})),
+                         doctest::Contains("labels [2, 1]"), shape_error);
     auto categorical = make_model();
     CHECK_THROWS_WITH_AS(flip_label(categorical, inputs(), 0), doctest::Contains("binary labels"), config_error);
     CHECK_THROWS_WITH_AS(flip_label(m, inputs(), 2), doctest::Contains("label 2 of 2"), config_error);
@@ -261,6 +276,22 @@ TEST_CASE("characteristics: the M2 route classifies with q(y|x) and writes label
     const vec s0 = m2_decode(w, m2_z(w, 1, y1), y0);
     CHECK(swapped[0] == doctest::Approx(s0[0]).epsilon(1e-6));
     CHECK(swapped[1] == doctest::Approx(s0[1]).epsilon(1e-6));
+
+    // The forms that take x's labels read the labels given (here not the predicted ones) instead
+    // of classifying x again.
+    const std::size_t g0 = (y0 + 1) % classes, g1 = (y1 + 2) % classes;
+    const auto given = tensor<std::int32_t, cpu>::from_host({2, 1}, {std::int32_t(g0), std::int32_t(g1)});
+    const auto to_class_2 = tensor<std::int32_t, cpu>::from_host({2, 1}, {2, 2});
+    const auto moved_given = intervene(m, inputs(), given, to_class_2).to_vector();
+    CHECK(moved_given[0] == doctest::Approx(m2_decode(w, m2_z(w, 0, g0), 2)[0]).epsilon(1e-6));
+    CHECK(moved_given[3] == doctest::Approx(m2_decode(w, m2_z(w, 1, g1), 2)[1]).epsilon(1e-6));
+    const auto base_given = reconstruct_with_labels(m, inputs(), given).to_vector();
+    CHECK(base_given[1] == doctest::Approx(m2_decode(w, m2_z(w, 0, g0), g0)[1]).epsilon(1e-6));
+    CHECK(base_given[2] == doctest::Approx(m2_decode(w, m2_z(w, 1, g1), g1)[0]).epsilon(1e-6));
+    const auto given_b = tensor<std::int32_t, cpu>::from_host({2, 1}, {std::int32_t(g1), std::int32_t(g0)});
+    const auto swapped_given = characteristic_swap(m, inputs(), flipped, given, given_b).to_vector();
+    CHECK(swapped_given[0] == doctest::Approx(m2_decode(w, m2_z(w, 1, g1), g0)[0]).epsilon(1e-6));
+    CHECK(swapped_given[3] == doctest::Approx(m2_decode(w, m2_z(w, 0, g0), g1)[1]).epsilon(1e-6));
 }
 
 namespace {

@@ -152,16 +152,18 @@ typename M::tensor_type generate_with_labels(M& m, const typename M::labels_type
 }
 
 /// Decodes x [n, …] with labels y_new [n, label_width] (a single intervention when one label
-/// differs from x's own, a multiple one otherwise). characteristic_latent: z_c set to the mean of
-/// p(z_c | y_new), z_\c kept at its posterior mean; the other routes as the file's comment says
-/// (`samples`, `seed`: classify's, for the M2 route's predicted labels of x).
+/// differs from x's own, a multiple one otherwise), given x's predicted labels y_x (as
+/// predict_labels gives them; the decoder_input route encodes x with them, the others ignore
+/// them). characteristic_latent: z_c set to the mean of p(z_c | y_new), z_\c kept at its
+/// posterior mean; the other routes as the file's comment says.
 template <labelled_model M>
-typename M::tensor_type intervene(M& m, const typename M::tensor_type& x, const typename M::labels_type& y_new,
-                                  std::string_view segment = "c", std::int64_t samples = 100, std::uint64_t seed = 0) {
+typename M::tensor_type intervene(M& m, const typename M::tensor_type& x, const typename M::labels_type& y_x,
+                                  const typename M::labels_type& y_new, std::string_view segment = "c") {
     const std::int64_t n = x.shape()[0], d = m.layout().total;
-    LATENT_CHECK(y_new.rows() == n, shape_error, "intervene: ", n, " inputs but labels ", y_new.shape());
+    LATENT_CHECK(y_new.rows() == n && y_x.rows() == n, shape_error, "intervene: ", n, " inputs but labels ",
+                 y_new.shape(), " and predicted labels ", y_x.shape());
     if constexpr (M::structure::objective::route == label_route::decoder_input) {
-        return m.decode(m.encode_mean(x, predict_labels(m, x, samples, seed)), y_new);
+        return m.decode(m.encode_mean(x, y_x), y_new);
     } else if constexpr (M::structure::objective::route == label_route::label_expert) {
         return m.decode(detail::expert_mean(m, x, y_new), y_new);
     } else {
@@ -179,17 +181,28 @@ typename M::tensor_type intervene(M& m, const typename M::tensor_type& x, const 
     }
 }
 
+/// intervene with x's labels predicted here, when the route needs them (`samples`, `seed`:
+/// classify's).
+template <labelled_model M>
+typename M::tensor_type intervene(M& m, const typename M::tensor_type& x, const typename M::labels_type& y_new,
+                                  std::string_view segment = "c", std::int64_t samples = 100, std::uint64_t seed = 0) {
+    if constexpr (M::structure::objective::route == label_route::decoder_input)
+        return intervene(m, x, predict_labels(m, x, samples, seed, segment), y_new, segment);
+    else
+        return intervene(m, x, y_new, y_new, segment);  // y_x is not read on these routes
+}
+
 namespace detail {
-/// x decoded with labels y_new [n, label_width] that differ from x's predicted labels in column
-/// `label` at most: characteristic_latent moves only that label's dims of z_c (all of z_c when it
-/// is one block) to the mean of p(z_c | y_new); the other routes intervene with y_new.
+/// x decoded with labels y_new [n, label_width] that differ from x's predicted labels y_x in
+/// column `label` at most: characteristic_latent moves only that label's dims of z_c (all of z_c
+/// when it is one block) to the mean of p(z_c | y_new); the other routes intervene with y_new.
 template <labelled_model M>
 typename M::tensor_type write_label(M& m, const typename M::tensor_type& x, std::int64_t label,
-                                    const typename M::labels_type& y_new, std::string_view segment,
-                                    std::int64_t samples, std::uint64_t seed) {
+                                    const typename M::labels_type& y_x, const typename M::labels_type& y_new,
+                                    std::string_view segment) {
     if constexpr (M::structure::objective::route == label_route::characteristic_latent) {
         const latent::segment& s = m.layout()[segment];
-        if (!s.per_label) return intervene(m, x, y_new, segment, samples, seed);
+        if (!s.per_label) return intervene(m, x, y_x, y_new, segment);
         const std::int64_t n = x.shape()[0], d = m.layout().total;
         std::vector<float> z = m.encode_mean(x, unused_labels(m, n)).template as<float>().to_vector();
         const std::vector<float> loc = m.prior_normal(segment, y_new).loc.value().template as<float>().to_vector();
@@ -198,21 +211,30 @@ typename M::tensor_type write_label(M& m, const typename M::tensor_type& x, std:
                 z[static_cast<std::size_t>(i * d + s.offset + k)] = loc[static_cast<std::size_t>(i * s.dim + k)];
         return m.decode(latent_tensor<M>(z, n, d), y_new);
     } else {
-        return intervene(m, x, y_new, segment, samples, seed);
+        return intervene(m, x, y_x, y_new, segment);
     }
 }
-/// x's predicted labels with column `label` rewritten by `value_of(old value)`, on the model's backend.
+/// Labels y with column `label` rewritten by `value_of(old value)`, on the model's backend.
 template <labelled_model M, class Rewrite>
-typename M::labels_type predicted_with(M& m, const typename M::tensor_type& x, std::int64_t label, Rewrite&& value_of,
-                                       std::string_view segment, std::int64_t samples, std::uint64_t seed) {
+typename M::labels_type with_label(M& m, const typename M::labels_type& y, std::int64_t label, Rewrite&& value_of) {
     using B = typename M::var_type::backend_type;
-    const std::int64_t n = x.shape()[0], width = m.data_layout().label_width;
-    std::vector<std::int32_t> y = predict_labels(m, x, samples, seed, segment).to_vector();
+    const std::int64_t width = m.data_layout().label_width, n = y.rows();
+    LATENT_CHECK(y.shape().rank() == 2 && y.shape()[1] == width, shape_error, "labels ", y.shape(), " for a model of ", width,
+                 " label columns");
+    std::vector<std::int32_t> values = y.template to<cpu>().to_vector();
     for (std::int64_t i = 0; i < n; ++i) {
-        std::int32_t& v = y[static_cast<std::size_t>(i * width + label)];
+        std::int32_t& v = values[static_cast<std::size_t>(i * width + label)];
         v = value_of(v);
     }
-    return tensor<std::int32_t, cpu>::from_host({n, width}, y).template to<B>();
+    return tensor<std::int32_t, cpu>::from_host({n, width}, values).template to<B>();
+}
+/// The checks flip_label makes before either of its forms runs.
+template <labelled_model M>
+void check_flip(const M& m, std::int64_t label) {
+    const std::int64_t width = m.data_layout().label_width;
+    LATENT_CHECK(!m.data_layout().categorical(), config_error,
+                 "flip_label: needs binary labels (a categorical label has no single other value; use intervene_label)");
+    LATENT_CHECK(label >= 0 && label < width, config_error, "flip_label: label ", label, " of ", width);
 }
 }  // namespace detail
 
@@ -228,50 +250,68 @@ typename M::tensor_type intervene_label(M& m, const typename M::tensor_type& x, 
     const std::int64_t values = m.data_layout().categorical() ? m.label_outputs() : 2;
     LATENT_CHECK(label >= 0 && label < width && value >= 0 && value < values, config_error, "intervene_label: label ",
                  label, " of ", width, ", value ", value, " of ", values);
-    const auto y_new = detail::predicted_with(m, x, label, [&](std::int32_t) { return value; }, segment, samples, seed);
-    return detail::write_label(m, x, label, y_new, segment, samples, seed);
+    const auto y_x = predict_labels(m, x, samples, seed, segment);
+    return detail::write_label(m, x, label, y_x, detail::with_label(m, y_x, label, [&](std::int32_t) { return value; }),
+                               segment);
 }
 
 /// Seed 002's single intervention (§D.1): x [n, …] decoded with binary label `label` flipped from
-/// each input's predicted value, everything else kept (as intervene_label). requires: binary
-/// labels (config_error for one categorical label, which has no single value to flip).
+/// x's predicted labels y_x (as predict_labels gives them: pass them to measure several flips of
+/// the same inputs without classifying them again), everything else kept (as intervene_label).
+/// requires: binary labels (config_error for one categorical label, which has no single value
+/// to flip).
+template <labelled_model M>
+typename M::tensor_type flip_label(M& m, const typename M::tensor_type& x, std::int64_t label,
+                                   const typename M::labels_type& y_x, std::string_view segment = "c") {
+    detail::check_flip(m, label);
+    return detail::write_label(m, x, label, y_x, detail::with_label(m, y_x, label, [](std::int32_t v) { return 1 - v; }),
+                               segment);
+}
+
+/// flip_label with x's labels predicted here (`samples`, `seed`: classify's).
 template <labelled_model M>
 typename M::tensor_type flip_label(M& m, const typename M::tensor_type& x, std::int64_t label,
                                    std::string_view segment = "c", std::int64_t samples = 100, std::uint64_t seed = 0) {
-    const std::int64_t width = m.data_layout().label_width;
-    LATENT_CHECK(!m.data_layout().categorical(), config_error,
-                 "flip_label: needs binary labels (a categorical label has no single other value; use intervene_label)");
-    LATENT_CHECK(label >= 0 && label < width, config_error, "flip_label: label ", label, " of ", width);
-    const auto y_new = detail::predicted_with(m, x, label, [](std::int32_t v) { return 1 - v; }, segment, samples, seed);
-    return detail::write_label(m, x, label, y_new, segment, samples, seed);
+    detail::check_flip(m, label);
+    return flip_label(m, x, label, predict_labels(m, x, samples, seed, segment), segment);
 }
 
-/// x [n, …] decoded as the interventions decode it, but with its own predicted labels: the
-/// posterior-mean reconstruction (characteristic_latent), decode(mean q(z | x, ŷ), ŷ) (M2), or
-/// the mean of PoE(p(z), q(z|x), q(z|ŷ)) decoded (MVAE). What seed 002's confusion matrix
-/// compares each single intervention with.
+/// x [n, …] decoded as the interventions decode it, but with its own predicted labels y_x: the
+/// posterior-mean reconstruction (characteristic_latent, which does not read y_x),
+/// decode(mean q(z | x, y_x), y_x) (M2), or the mean of PoE(p(z), q(z|x), q(z|y_x)) decoded
+/// (MVAE). What seed 002's confusion matrix compares each single intervention with.
+template <labelled_model M>
+typename M::tensor_type reconstruct_with_labels(M& m, const typename M::tensor_type& x,
+                                                const typename M::labels_type& y_x, std::string_view segment = "c") {
+    if constexpr (M::structure::objective::route == label_route::characteristic_latent)
+        return m.reconstruct(x, detail::unused_labels(m, x.shape()[0]));
+    else
+        return intervene(m, x, y_x, y_x, segment);
+}
+
+/// reconstruct_with_labels with x's labels predicted here when the route reads them (`samples`,
+/// `seed`: classify's).
 template <labelled_model M>
 typename M::tensor_type reconstruct_with_labels(M& m, const typename M::tensor_type& x, std::string_view segment = "c",
                                                 std::int64_t samples = 100, std::uint64_t seed = 0) {
     if constexpr (M::structure::objective::route == label_route::characteristic_latent)
         return m.reconstruct(x, detail::unused_labels(m, x.shape()[0]));
     else
-        return intervene(m, x, predict_labels(m, x, samples, seed, segment), segment, samples, seed);
+        return reconstruct_with_labels(m, x, predict_labels(m, x, samples, seed, segment), segment);
 }
 
-/// Decodes a's characteristics with b's other content, a and b [n, …]: z_c of a with z_\c of b
-/// (characteristic_latent), or b's latent with a's predicted labels (the other routes, as the
-/// file's comment says).
+/// Decodes a's characteristics with b's other content, a and b [n, …], given their predicted
+/// labels y_a and y_b: z_c of a with z_\c of b (characteristic_latent, which reads neither), or
+/// b's latent with a's labels (decoder_input encodes b with y_b; label_expert does not read it).
 template <labelled_model M>
 typename M::tensor_type characteristic_swap(M& m, const typename M::tensor_type& a, const typename M::tensor_type& b,
-                                            std::string_view segment = "c", std::int64_t samples = 100,
-                                            std::uint64_t seed = 0) {
+                                            const typename M::labels_type& y_a, const typename M::labels_type& y_b,
+                                            std::string_view segment = "c") {
     const std::int64_t n = a.shape()[0], d = m.layout().total;
     LATENT_CHECK(b.shape() == a.shape(), shape_error, "characteristic_swap: inputs ", a.shape(), " and ", b.shape());
     if constexpr (M::structure::objective::route == label_route::decoder_input) {
-        return m.decode(m.encode_mean(b, predict_labels(m, b, samples, seed)), predict_labels(m, a, samples, seed));
+        return m.decode(m.encode_mean(b, y_b), y_a);
     } else if constexpr (M::structure::objective::route == label_route::label_expert) {
-        const auto y_a = predict_labels(m, a, samples, seed);
         return m.decode(detail::expert_mean(m, b, y_a), y_a);
     } else {
         const auto labels = detail::unused_labels(m, n);
@@ -283,6 +323,25 @@ typename M::tensor_type characteristic_swap(M& m, const typename M::tensor_type&
             for (std::int64_t k = 0; k < s.dim; ++k) from_a.push_back(za[static_cast<std::size_t>(i * d + s.offset + k)]);
         detail::set_segment(z, d, s, from_a, n);
         return m.decode(detail::latent_tensor<M>(z, n, d), labels);
+    }
+}
+
+/// characteristic_swap with the labels predicted here where the route reads them (`samples`,
+/// `seed`: classify's).
+template <labelled_model M>
+typename M::tensor_type characteristic_swap(M& m, const typename M::tensor_type& a, const typename M::tensor_type& b,
+                                            std::string_view segment = "c", std::int64_t samples = 100,
+                                            std::uint64_t seed = 0) {
+    LATENT_CHECK(b.shape() == a.shape(), shape_error, "characteristic_swap: inputs ", a.shape(), " and ", b.shape());
+    if constexpr (M::structure::objective::route == label_route::characteristic_latent) {
+        const auto none = detail::unused_labels(m, a.shape()[0]);
+        return characteristic_swap(m, a, b, none, none, segment);
+    } else if constexpr (M::structure::objective::route == label_route::label_expert) {
+        const auto y_a = predict_labels(m, a, samples, seed, segment);
+        return characteristic_swap(m, a, b, y_a, y_a, segment);  // y_b is not read on this route
+    } else {
+        return characteristic_swap(m, a, b, predict_labels(m, a, samples, seed, segment),
+                                   predict_labels(m, b, samples, seed, segment), segment);
     }
 }
 
