@@ -24,6 +24,7 @@
 #include "latent/models/manipulate.hpp"
 #include "latent/models/model.hpp"
 #include "latent/models/networks.hpp"
+#include "latent/models/swap.hpp"
 #include "latent/models/vae.hpp"
 #include "latent/objectives/adversaries.hpp"
 #include "latent/objectives/gan.hpp"

@@ -12,7 +12,7 @@
 #include <latent/models/mvae.hpp>
 #include <latent/models/networks.hpp>
 #include <latent/models/vae.hpp>
-#include <latent/objectives/gan.hpp>
+#include <latent/models/swap.hpp>
 #include <latent/train/trainer.hpp>
 
 using namespace device_test;
@@ -73,14 +73,12 @@ TEST_CASE("device models: VAE and CondVAE-info on categorical images match the c
     check_model<cond_vae_info<>>(images, model_options{}.size("z", 3).weight("ce.z", 0.5), x, y);
 }
 
-TEST_CASE("device models: a GAN discriminator on swapped codes matches the cpu backend, partners included") {
-    using swap_space = partition<block<"z", 2, standard_normal, gaussian_posterior<from_x>>,
-                                 block<"s", 2, no_prior, deterministic<from_x>>>;
+TEST_CASE("device models: the swap model (same-label reconstruction, conditional discriminator) matches the cpu backend, partners included") {
     const data::example_layout images{{1, 6, 6}, 1, 3, {"class"}};
     const auto x = random_tensor<float>({8, 1, 6, 6}, 13, 0.0, 1.0);
     const auto y = random_labels(8, 3, 14).reshape({8, 1});
-    check_model<model<swap_space, bernoulli_likelihood, gan_discriminator<"s">>>(
-        images, model_options{}.weight("gan.s", 0.1).set("gan.s.real_target", 0.95), x, y);
+    check_model<swap_model<>>(
+        images, model_options{}.size("z", 2).size("s", 2).weight("gan.s", 0.1).set("gan.s.real_target", 0.95), x, y);
 }
 
 TEST_CASE("device models: CCVAE's bounds match the cpu backend, with labels hidden from half the batch") {

@@ -9,6 +9,8 @@
 
 #include "latent/models/cond_vae.hpp"
 #include "latent/models/csvae.hpp"
+#include "latent/models/networks.hpp"
+#include "latent/models/swap.hpp"
 #include "latent/models/vae.hpp"
 #include "latent/objectives/gan.hpp"
 #include "toy.hpp"
@@ -168,24 +170,40 @@ TEST_CASE("losses: the GAN discriminator on swapped decodes, generator and discr
         const vec logits = affine(w.at("decoder.weight"), w.at("decoder.bias"), {zi, si});
         return vec{sigmoid(logits[0]), sigmoid(logits[1])};
     };
-    auto d_logit = [&](const vec& img, std::int32_t cls) {
-        return affine(w.at("discriminator.weight"), w.at("discriminator.bias"), img)[static_cast<std::size_t>(cls)];
-    };
+    // The linear factory's discriminator is one layer, its logit: no layer before it to condition.
+    REQUIRE(m.term<gan_discriminator<"s">>().tables() == 0);
+    auto d_logit = [&](const vec& img) { return affine(w.at("discriminator.weight"), w.at("discriminator.bias"), img)[0]; };
     double gen_swapped = 0, gen_dreamt = 0, d_fake = 0, d_real = 0;
     for (std::size_t i = 0; i < 3; ++i) {
         const std::size_t j = partner[i];
-        const double lf = d_logit(image(z[i], s[j]), ys[j]);
-        const double ld = d_logit(image(dreamt[i], s[j]), ys[j]);
+        const double lf = d_logit(image(z[i], s[j]));
+        const double ld = d_logit(image(dreamt[i], s[j]));
         gen_swapped += softplus(-lf);  // −log σ(l)
         gen_dreamt += softplus(-ld);
         d_fake += softplus(lf);  // −log(1 − σ(l))
-        const double lr = d_logit({xs[2 * i], xs[2 * i + 1]}, ys[i]);
+        const double lr = d_logit({xs[2 * j], xs[2 * j + 1]});  // the positive is the partner x2
         d_real += softplus(lr) - 0.9 * lr;  // −[t·log σ(l) + (1 − t)·log(1 − σ(l))]
     }
     CHECK(term(l, "gan.s") == doctest::Approx(0.5 * (gen_swapped + gen_dreamt) / 3).epsilon(1e-12));
     CHECK(term(l, "discriminator") == doctest::Approx(2 * (d_fake + d_real) / 3).epsilon(1e-12));
     REQUIRE(l.others.size() == 1);
     CHECK(l.others[0].group == "discriminator");
+    CHECK(l.others[0].step);  // no gate by default
+    // D's accuracy: positives (the partners) above ½, swapped fakes below.
+    double right = 0;
+    for (std::size_t i = 0; i < 3; ++i) {
+        right += d_logit({xs[2 * partner[i]], xs[2 * partner[i] + 1]}) > 0;
+        right += d_logit(image(z[i], s[partner[i]])) < 0;
+    }
+    CHECK(term(l, "gan.s.d_accuracy") == doctest::Approx(right / 6));
+    // Gated at a: D steps only on batches where its accuracy is under a.
+    for (const double gate : {1e-9, 1.0}) {
+        auto gated = toy_swap::build(cpu{}, flat, linear_networks(), model_options{}.set("gan.s.gate", gate), 4);
+        fix_weights(gated);
+        const auto lg =
+            gated.losses(tensor<double, cpu>::from_host({3, 2}, xs), tensor<std::int32_t, cpu>::from_host({3, 1}, ys));
+        CHECK(lg.others[0].step == (right / 6 < gate));
+    }
     CHECK(m.groups() == std::vector<std::string>{"model", "discriminator"});
 
     // Without the dreamt fakes the generator has the swapped piece alone.
@@ -196,4 +214,70 @@ TEST_CASE("losses: the GAN discriminator on swapped decodes, generator and discr
     CHECK(term(lp, "gan.s") == doctest::Approx(0.5 * gen_swapped / 3).epsilon(1e-12));
     CHECK_THROWS_WITH_AS(toy_swap::build(cpu{}, flat, linear_networks(), model_options{}.set("gan.s.real_target", 0)),
                          doctest::Contains("real_target"), config_error);
+    CHECK_THROWS_WITH_AS(toy_swap::build(cpu{}, flat, linear_networks(), model_options{}.set("gan.s.gate", 2)),
+                         doctest::Contains("gan.s.gate is 2"), config_error);
+}
+
+TEST_CASE("losses: the discriminator's lookup tables add a row per label at its first layers, not at its logit") {
+    // mlp_networks({3, 2}): Adv = W3·relu(W2·relu(W1·x + b1 + T0[id]) + b2 + T1[id]) + b3.
+    const data::example_layout flat{{2}, 1, 3, {"class"}};
+    auto m = toy_swap::build(cpu{}, flat, mlp_networks<double, cpu>({3, 2}), {}, 4);
+    fix_weights(m);
+    auto& d = m.term<gan_discriminator<"s">>();
+    REQUIRE(d.tables() == 2);
+    std::vector<vec> p;  // in order: W1 b1 W2 b2 W3 b3, then T0 and T1
+    for (auto* q : m.parameters("discriminator")) p.push_back(q->value().to_vector());
+    REQUIRE(p.size() == 8);
+    CHECK(p[6].size() == 3 * 3);
+    CHECK(p[7].size() == 3 * 2);
+    const vec x{0.3, -0.7};
+    const auto relu = [](vec v) {
+        for (double& e : v) e = std::max(e, 0.0);
+        return v;
+    };
+    for (std::int32_t id = 0; id < 3; ++id) {
+        vec h1 = affine(p[0], p[1], x);
+        for (std::size_t k = 0; k < 3; ++k) h1[k] += p[6][static_cast<std::size_t>(id) * 3 + k];
+        vec h2 = affine(p[2], p[3], relu(h1));
+        for (std::size_t k = 0; k < 2; ++k) h2[k] += p[7][static_cast<std::size_t>(id) * 2 + k];
+        const double want = affine(p[4], p[5], relu(h2))[0];
+        label_batch<double, cpu> y;
+        y.classes = tensor<std::int32_t, cpu>::from_host({1}, {id});
+        CAPTURE(id);
+        CHECK(d.logit(var<double, cpu>(tensor<double, cpu>::from_host({1, 2}, x)), y).item() ==
+              doctest::Approx(want).epsilon(1e-12));
+    }
+}
+
+TEST_CASE("losses: the swap model rebuilds x1 from z1 and the s of another image of x1's label") {
+    // Labels 0 0 1: x1' of example 0 is 1 and of 1 is 0; example 2 has no other of its label: itself.
+    const data::example_layout flat{{2}, 1, 3, {"class"}};
+    auto m = swap_model_without_adversary<>::build(cpu{}, flat, linear_networks(),
+                                                   model_options{}.size("z", 1).size("s", 1).weight("swap_recon.s", 0.5), 4);
+    const auto w = fix_weights(m);
+    const vec xs{0.2, 0.9, 1.0, 0.0, 0.4, 0.6};
+    const std::vector<std::int32_t> ys{0, 0, 1};
+    const auto eps = normals(m.rng(), 3, 1)[0];
+    const auto l = m.losses(tensor<double, cpu>::from_host({3, 2}, xs), tensor<std::int32_t, cpu>::from_host({3, 1}, ys));
+    const std::size_t partner[3] = {1, 0, 2};
+    vec z(3), s(3);
+    for (std::size_t i = 0; i < 3; ++i) {
+        const vec x{xs[2 * i], xs[2 * i + 1]};
+        const vec q = affine(w.at("head.z.weight"), w.at("head.z.bias"), x);
+        z[i] = q[0] + scale_of(q[1]) * eps[i];
+        s[i] = affine(w.at("head.s.weight"), w.at("head.s.bias"), x)[0];
+    }
+    const auto bernoulli_nll = [&](std::size_t i, double zi, double si) {  // summed over the two pixels
+        const vec logits = affine(w.at("decoder.weight"), w.at("decoder.bias"), {zi, si});
+        return softplus(logits[0]) - xs[2 * i] * logits[0] + softplus(logits[1]) - xs[2 * i + 1] * logits[1];
+    };
+    double own = 0, swapped = 0;
+    for (std::size_t i = 0; i < 3; ++i) {
+        own += bernoulli_nll(i, z[i], s[i]);
+        swapped += bernoulli_nll(i, z[i], s[partner[i]]);
+    }
+    CHECK(term(l, "recon") == doctest::Approx(own / 3).epsilon(1e-12));
+    CHECK(term(l, "swap_recon.s") == doctest::Approx(0.5 * swapped / 3).epsilon(1e-12));
+    CHECK(l.others.empty());  // the ablation has no discriminator
+    CHECK(m.groups() == std::vector<std::string>{"model"});
 }

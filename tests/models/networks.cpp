@@ -61,10 +61,16 @@ TEST_CASE("networks: conv_networks answers trunk, heads, decoder, adversary and 
     auto swap = model<swap_space, bernoulli_likelihood, gan_discriminator<"s">>::build(cpu{}, images, nets, {}, 3);
     CHECK(has_prefix(names(swap.parameters("model")), "trunk."));  // the conv trunk has weights; an MLP's only flattens
     CHECK(has_prefix(names(swap.parameters("discriminator")), "discriminator."));
-    // One logit per class: the discriminator judges an image under each label.
+    // One logit, for the image under its label: the stack's two convolutions and its hidden
+    // layer (the three weight layers before the logit) each get a lookup table.
+    auto& d = swap.term<gan_discriminator<"s">>();
+    CHECK(d.tables() == 3);
     auto x = tensor<float, cpu>::zeros({2, 1, 8, 8});
-    const auto logits = swap.term<gan_discriminator<"s">>().net()(var<float, cpu>(x));
-    CHECK(logits.shape() == shape{2, 3});
+    label_batch<float, cpu> y;
+    y.classes = tensor<std::int32_t, cpu>::from_host({2}, {0, 2});
+    const auto logits = d.logit(var<float, cpu>(x), y);
+    CHECK(logits.shape() == shape{2, 1});
+    CHECK(logits.value().to_vector()[0] != logits.value().to_vector()[1]);  // the same image, two labels
     const auto wrong_side = conv_networks<float, cpu>(stack);
     CHECK_THROWS_AS(wrong_side.trunk_width({1, 28, 28}), config_error);
 }

@@ -3,6 +3,7 @@
 #include <latent/nn/builders.hpp>
 #include <latent/nn/diagonal.hpp>
 #include <latent/nn/embedding.hpp>
+#include <latent/nn/label_conditioned.hpp>
 #include <latent/testing/gradcheck.hpp>
 
 using namespace latent;
@@ -128,4 +129,45 @@ TEST_CASE("embedding: rows by label, gradients gathered per row") {
     CHECK(r.ok);
     CHECK_THROWS_AS(emb.lookup(tensor<std::int32_t>::from_host({1}, {3})), shape_error);
     CHECK(emb.forward(V(tensor<double>::from_host({2}, {1, 2}))).shape() == latent::shape{2, 2});
+}
+
+namespace {
+/// label_conditioned with the labels fixed, as a module, so that check_layer can perturb its
+/// parameters (the wrapped network's and the tables') and its input.
+struct conditioned_on : nn::module<double> {
+    nn::label_conditioned<double, cpu>& net;
+    tensor<std::int32_t> classes;
+    conditioned_on(nn::label_conditioned<double, cpu>& n, tensor<std::int32_t> c) : net(n), classes(std::move(c)) {}
+    V forward(const V& x) override { return net(x, classes); }
+    void for_each_parameter(const std::function<void(parameter<double>&)>& f) override {
+        net.for_each_module([&](nn::module<double>& m) { m.for_each_parameter(f); });
+    }
+    std::string describe() const override { return "label_conditioned"; }
+};
+}  // namespace
+
+TEST_CASE("label_conditioned: gradients through the tables of a convolutional and of a linear network") {
+    generator gen(3);
+    const auto classes = tensor<std::int32_t>::from_host({3}, {0, 2, 1});
+    // conv2d → tanh → flatten → linear(logit): the convolution's output gets the one table.
+    auto conv = std::make_unique<nn::sequential<double>>();
+    conv->add<nn::conv2d<double>>(1, 2, 3, conv2d_options{.stride = 2, .padding = 1}, gen);
+    conv->push_back(nn::make_activation<double, cpu>(nn::activation::tanh));
+    conv->add<nn::flatten<double, cpu>>();
+    conv->add<nn::linear<double>>(8, 1, gen);
+    nn::label_conditioned<double, cpu> on_images(std::move(conv), 3, 3, gen, "d", 0.5);
+    CHECK(on_images.tables() == 1);
+    conditioned_on images(on_images, classes);
+    check_layer(images, uniform_tensor({3, 1, 4, 4}, 11));
+
+    // An MLP nested in a sequential: its two hidden layers get tables, its logit none.
+    auto mlp = std::make_unique<nn::sequential<double>>();
+    mlp->push_back(nn::mlp<double>({4, 5, 3, 1}, gen, nn::activation::tanh));
+    nn::label_conditioned<double, cpu> on_points(std::move(mlp), 3, 3, gen, "d", 0.5);
+    CHECK(on_points.tables() == 2);
+    conditioned_on points(on_points, classes);
+    check_layer(points, uniform_tensor({3, 4}, 12));
+
+    CHECK_THROWS_WITH_AS(on_points(V(uniform_tensor({2, 4}, 13)), classes), doctest::Contains("2 inputs but 3 labels"),
+                         shape_error);
 }

@@ -14,7 +14,9 @@
 #include "latent/models/cond_vae.hpp"
 #include "latent/models/csvae.hpp"
 #include "latent/models/networks.hpp"
+#include "latent/models/swap.hpp"
 #include "latent/objectives/gan.hpp"
+#include "latent/optim/sgd.hpp"
 #include "latent/train/trainer.hpp"
 
 using namespace latent;
@@ -226,6 +228,81 @@ TEST_CASE("trainer: a GAN discriminator learns from its own loss only, the encod
     const auto [x, y] = first_batch(roll.data, 16);
 
     check_group_isolation(m, x, y, "discriminator");  // the generator's pieces reach D: the trainer drops that
+}
+
+namespace {
+using toy_swap_model = swap_model<squared_error_likelihood>::instance<double, cpu>;
+toy_swap_model make_toy_swap(double gate = 0) {
+    const data::example_layout flat{{2}, 1, 3, {"class"}};
+    return swap_model<squared_error_likelihood>::build(cpu{}, flat, mlp_networks<double, cpu>({4}),
+                                 model_options{}.size("z", 1).size("s", 1).set("gan.s.gate", gate), 9);
+}
+const auto toy_x = tensor<double, cpu>::from_host({6, 2}, {0.1, 0.9, 0.3, 0.2, -0.5, 0.4, 0.8, -0.1, 0.0, 0.6, -0.3, -0.7});
+const auto toy_y = tensor<std::int32_t, cpu>::from_host({6, 1}, {0, 0, 1, 1, 2, 2});
+std::vector<std::vector<double>> values(toy_swap_model& m, const std::string& group) {
+    std::vector<std::vector<double>> out;
+    for (auto* p : m.parameters(group)) out.push_back(p->value().to_vector());
+    return out;
+}
+}  // namespace
+
+TEST_CASE("trainer: alternating steps the model first, then the discriminator (SGD) on losses of the updated model") {
+    auto m = make_toy_swap();
+    trainer t(m, trainer_options{}.lr(1e-2).alternating(true).group_optimizer("discriminator", sgd_options{}.lr(0.1))
+                     .show_progress(false));
+    t.step(toy_x, toy_y);
+
+    // By hand on an identical model: Adam on the main loss for the model's group, then the
+    // losses again (the generator moves on), and one SGD step on the discriminator's own loss.
+    auto r = make_toy_swap();
+    auto first = r.losses(toy_x, toy_y);
+    for (auto* p : r.parameters()) p->zero_grad();
+    backward(first.main);
+    adam<double, cpu> opt(r.parameters("model"), adam_options{}.lr(1e-2));
+    opt.step();
+    auto second = r.losses(toy_x, toy_y);
+    for (auto* p : r.parameters("discriminator")) p->zero_grad();
+    REQUIRE(second.others.size() == 1);
+    backward(second.others[0].loss);
+    for (auto* p : r.parameters("discriminator")) {
+        auto v = p->value().to_vector();
+        const auto g = p->grad().to_vector();
+        for (std::size_t i = 0; i < v.size(); ++i) v[i] -= 0.1 * g[i];
+        p->value().copy_(tensor<double, cpu>::from_host(p->shape(), v));
+    }
+    for (const char* group : {"model", "discriminator"}) {
+        const auto got = values(m, group), want = values(r, group);
+        REQUIRE(got.size() == want.size());
+        for (std::size_t k = 0; k < got.size(); ++k)
+            for (std::size_t i = 0; i < got[k].size(); ++i) CHECK(got[k][i] == doctest::Approx(want[k][i]).epsilon(1e-12));
+    }
+
+    // Stepped together (the default), the discriminator learns from the first losses instead.
+    auto together = make_toy_swap();
+    trainer tt(together, trainer_options{}.lr(1e-2).group_optimizer("discriminator", sgd_options{}.lr(0.1))
+                             .show_progress(false));
+    tt.step(toy_x, toy_y);
+    CHECK(values(together, "discriminator") != values(m, "discriminator"));
+    CHECK(values(together, "model") == values(m, "model"));
+
+    CHECK_THROWS_WITH_AS(trainer(m, trainer_options{}.group_optimizer("critic", sgd_options{}.lr(0.1))),
+                         doctest::Contains("no parameter group \"critic\""), config_error);
+}
+
+TEST_CASE("trainer: a gated discriminator skips the batches where it is accurate enough") {
+    for (const bool alternating : {false, true}) {
+        auto m = make_toy_swap(1e-9);  // steps only at accuracy 0
+        const auto before = values(m, "discriminator");
+        const auto model_before = values(m, "model");
+        trainer t(m, trainer_options{}.alternating(alternating).show_progress(false));
+        double accuracy = -1;
+        for (const auto& [name, v] : t.step(toy_x, toy_y))
+            if (name == "gan.s.d_accuracy") accuracy = v;
+        REQUIRE(accuracy >= 0);
+        CAPTURE(alternating);
+        CHECK((values(m, "discriminator") == before) == (accuracy > 0));
+        CHECK(values(m, "model") != model_before);  // the model stepped
+    }
 }
 
 TEST_CASE("trainer: semi-supervised fit hands each batch's mask to the objective, and refuses a model that needs labels") {

@@ -233,6 +233,7 @@ private:
         set_mask(f, labelled, visible);
         f.decode = [this](const var_type& latent, const label_batch<T, B>& lb) { return decoded_mean(latent, lb); };
         f.labels = [this](const labels_type& raw) { return labels_of(raw); };
+        f.reconstruction_nll = [this, &f](const var_type& latent) { return reconstruction_nll(f, latent); };
         f.gen = &gen_;
         step_losses<T, B> out;
         const elbo_view<T, B> view{

@@ -82,6 +82,9 @@ struct forward_pass {
     /// The likelihood's mean of the decoder's output for a latent [n, total] (and labels, where the
     /// decoder sees them), in the examples' shape, differentiable.
     std::function<var<T, B>(const var<T, B>& latent, const label_batch<T, B>& y)> decode;
+    /// −log p(x | latent) per example [n, 1] for the batch's own x and labels, as the ELBO's
+    /// reconstruction term reads it (a term that reconstructs x from another latent).
+    std::function<var<T, B>(const var<T, B>& latent)> reconstruction_nll;
     /// Raw labels [n, label_width] as the model uses them (one-hot, class indices).
     std::function<label_batch<T, B>(const tensor<std::int32_t, B>& raw)> labels;
     /// The model's sampling generator (its position is checkpointed with the model).
@@ -100,6 +103,8 @@ struct step_losses {
     struct group_loss {
         std::string group;  // the parameter group its optimizer updates
         var<T, B> loss;
+        std::string name;   // its entry in terms
+        bool step = true;   // false: the group's optimizer skips this batch (a gated adversary)
     };
     var<T, B> main;                   // minimised by the model's optimizer (group "model")
     bool has_main = false;
@@ -111,8 +116,10 @@ struct step_losses {
         has_main = true;
         terms.emplace_back(name, static_cast<double>(piece.item()));
     }
-    void add_group(const std::string& group, const std::string& name, const var<T, B>& loss) {
-        others.push_back({group, loss});
+    /// `step` false leaves the group's parameters as they are after this batch (its loss is still
+    /// reported), e.g. a discriminator that is already accurate enough.
+    void add_group(const std::string& group, const std::string& name, const var<T, B>& loss, bool step = true) {
+        others.push_back({group, loss, name, step});
         terms.emplace_back(name, static_cast<double>(loss.item()));
     }
 };

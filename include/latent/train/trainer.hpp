@@ -1,7 +1,8 @@
 // latent/train/trainer.hpp: trains any composed model (models/model.hpp).
 //
-// One Adam optimizer per parameter group ("model", and one per adversary),
-// each with a MultiStepLR schedule stepped per epoch. Per batch:
+// One optimizer per parameter group ("model", and one per adversary): Adam
+// unless group_optimizer chooses otherwise (optim/any_optimizer.hpp), each with
+// a MultiStepLR schedule stepped per epoch. Per batch:
 //   1. one forward pass gives the main loss and each adversary's loss;
 //   2. backward of the main loss (the graph kept), then, per adversary, its
 //      group's gradients are cleared and its own loss is back-propagated, so
@@ -10,6 +11,11 @@
 //      the latents detached, so it never reaches the model);
 //   3. every optimizer steps, after both backward passes: no in-place update
 //      can change what the other backward pass saw (the bug MODELS.md §4 warns of).
+// With alternating(true) the groups take turns instead (the swap model's
+// Algorithm 1, MODELS.md §7): the model's group steps on the main loss first,
+// then the batch's losses are computed again, with the model's new weights and
+// fresh draws, and only the other groups step on their own losses. A group
+// whose loss says step = false (a gated adversary) skips the batch in either order.
 // Every term is checked for NaN/Inf before the update; a bad one stops
 // training with a numeric_error naming the epoch, step and term.
 //
@@ -20,12 +26,14 @@
 // position, so a resumed run gives bit-identical losses to an unbroken one.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <span>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -34,7 +42,7 @@
 #include "latent/autograd/tape.hpp"
 #include "latent/data/loader.hpp"
 #include "latent/io/atomic_file.hpp"
-#include "latent/optim/adam.hpp"
+#include "latent/optim/any_optimizer.hpp"
 #include "latent/optim/clip.hpp"
 #include "latent/optim/schedule.hpp"
 #include "latent/train/checkpoint.hpp"
@@ -50,6 +58,14 @@ public:
     /// Adam's lr for the model's group (and for adversaries unless adversary_lr is set).
     trainer_options& lr(double v) { return set(lr_, v); }
     trainer_options& adversary_lr(double v) { return set(adversary_lr_, v); }
+    /// The optimizer of one parameter group, with its options (its lr included), in place of
+    /// Adam at lr() or adversary_lr(): e.g. group_optimizer("discriminator", sgd_options{}.lr(0.01)).
+    trainer_options& group_optimizer(const std::string& group, optimizer_choice choice) {
+        optimizers_.insert_or_assign(group, std::move(choice));
+        return *this;
+    }
+    /// The model's group steps first, then the other groups on losses computed again (above).
+    trainer_options& alternating(bool on) { return set(alternating_, on); }
     /// MultiStepLR: the lr is multiplied by gamma at each of these epochs.
     trainer_options& milestones(std::vector<int> m) { return set(milestones_, std::move(m)); }
     trainer_options& gamma(double g) { return set(gamma_, g); }
@@ -87,6 +103,8 @@ public:
     std::int64_t batch_size() const { return batch_; }
     double lr() const { return lr_; }
     double adversary_lr() const { return adversary_lr_ > 0 ? adversary_lr_ : lr_; }
+    const std::map<std::string, optimizer_choice>& group_optimizers() const { return optimizers_; }
+    bool alternating() const { return alternating_; }
     const std::vector<int>& milestones() const { return milestones_; }
     double gamma() const { return gamma_; }
     std::uint64_t seed() const { return seed_; }
@@ -109,6 +127,8 @@ private:
     int epochs_ = 10;
     std::int64_t batch_ = 64;
     double lr_ = 1e-3, adversary_lr_ = -1;
+    std::map<std::string, optimizer_choice> optimizers_;
+    bool alternating_ = false;
     std::vector<int> milestones_;
     double gamma_ = 0.1;
     std::uint64_t seed_ = 0;
@@ -143,49 +163,94 @@ public:
     using var_type = typename Model::var_type;
     using T = typename var_type::value_type;
     using B = typename var_type::backend_type;
-    using optimizer_type = adam<T, B>;
+    using optimizer_type = any_optimizer<T, B>;
     using schedule_type = multi_step_lr<optimizer_type>;
 
     trainer(Model& model, trainer_options options) : model_(model), options_(std::move(options)) {
         LATENT_CHECK(options_.epochs() >= 0 && options_.batch_size() > 0 && options_.lr() > 0, config_error,
                      "trainer: epochs ", options_.epochs(), ", batch size ", options_.batch_size(), " and lr ",
                      options_.lr(), " must be non-negative, positive and positive");
-        for (const std::string& g : model_.groups()) {
+        const auto groups = model_.groups();
+        for (const auto& [g, choice] : options_.group_optimizers())
+            LATENT_CHECK(std::find(groups.begin(), groups.end(), g) != groups.end(), config_error,
+                         "trainer_options::group_optimizer: the model has no parameter group \"", g, "\"");
+        for (const std::string& g : groups) {
             const double lr = g == model_group ? options_.lr() : options_.adversary_lr();
+            const auto chosen = options_.group_optimizers().find(g);
+            const optimizer_choice choice =
+                chosen != options_.group_optimizers().end() ? chosen->second : optimizer_choice(adam_options{}.lr(lr));
             auto& slot = groups_.emplace_back();
             slot.name = g;
-            slot.opt = std::make_unique<optimizer_type>(model_.parameters(g), adam_options{}.lr(lr));
+            const auto params = model_.parameters(g);
+            slot.opt = std::make_unique<optimizer_type>(std::span<parameter<T, B>* const>(params), choice);
             slot.schedule = std::make_unique<schedule_type>(*slot.opt, options_.milestones(), options_.gamma());
         }
     }
 
     /// One batch: losses, the backward passes, every optimizer's step. Returns each term's batch value.
     std::vector<std::pair<std::string, double>> step(const tensor<T, B>& x, const tensor<std::int32_t, B>& y) {
-        return step_on(model_.losses(x, y));
+        return step_on([&] { return model_.losses(x, y); });
     }
     /// The same for a semi-supervised batch: `labelled` [n] is 1 where y is visible, 0 where hidden.
     std::vector<std::pair<std::string, double>> step(const tensor<T, B>& x, const tensor<std::int32_t, B>& y,
                                                      const tensor<T, B>& labelled) {
-        return step_on(model_.losses(x, y, labelled));
+        return step_on([&] { return model_.losses(x, y, labelled); });
     }
 
 private:
-    std::vector<std::pair<std::string, double>> step_on(step_losses<T, B> losses) {
+    struct group_state;
+
+    /// `compute` gives the batch's losses; it is called again for the second turn when alternating.
+    template <class Compute>
+    std::vector<std::pair<std::string, double>> step_on(Compute&& compute) {
+        step_losses<T, B> losses = compute();
+        check_finite(losses);
+        for (auto& g : groups_) g.opt->zero_grad();
+        if (!options_.alternating()) {
+            backward(losses.main, backward_options{.retain_graph = !losses.others.empty()});
+            backward_groups(losses);
+            for (auto& g : groups_)
+                if (g.name == model_group || steps_on(losses, g.name)) step_group(g);
+        } else {
+            backward(losses.main);
+            step_group(group_named(model_group));
+            if (!losses.others.empty()) {
+                // Algorithm 1's adversary turn: the losses of the model as it is now.
+                step_losses<T, B> again = compute();
+                check_finite(again);
+                backward_groups(again);
+                for (auto& g : groups_)
+                    if (g.name != model_group && steps_on(again, g.name)) step_group(g);
+                for (const auto& other : again.others)  // report what the adversaries stepped on
+                    for (auto& [name, value] : losses.terms)
+                        if (name == other.name) value = static_cast<double>(other.loss.item());
+            }
+        }
+        ++step_;
+        return std::move(losses.terms);
+    }
+
+    void check_finite(const step_losses<T, B>& losses) const {
         for (const auto& [name, value] : losses.terms)
             LATENT_CHECK(std::isfinite(value), numeric_error, "training diverged at epoch ", epoch_, ", step ", step_,
                          ": term \"", name, "\" is ", std::isnan(value) ? "NaN" : (value > 0 ? "+inf" : "-inf"));
-        for (auto& g : groups_) g.opt->zero_grad();
-        const bool more = !losses.others.empty();
-        backward(losses.main, backward_options{.retain_graph = more});
+    }
+    /// Each adversary's gradient, exactly that of its own loss: its group is cleared first.
+    void backward_groups(const step_losses<T, B>& losses) {
         for (std::size_t i = 0; i < losses.others.size(); ++i) {
             group_named(losses.others[i].group).opt->zero_grad();
             backward(losses.others[i].loss, backward_options{.retain_graph = i + 1 < losses.others.size()});
         }
-        if (options_.clip_grad_norm() > 0)
-            for (auto& g : groups_) latent::clip_grad_norm(model_.parameters(g.name), options_.clip_grad_norm());
-        for (auto& g : groups_) g.opt->step();
-        ++step_;
-        return std::move(losses.terms);
+    }
+    /// Whether an adversary's group steps on this batch: not when one of its losses says step = false.
+    static bool steps_on(const step_losses<T, B>& losses, const std::string& group) {
+        for (const auto& other : losses.others)
+            if (other.group == group && !other.step) return false;
+        return true;
+    }
+    void step_group(group_state& g) {
+        if (options_.clip_grad_norm() > 0) latent::clip_grad_norm(model_.parameters(g.name), options_.clip_grad_norm());
+        g.opt->step();
     }
 
 public:
