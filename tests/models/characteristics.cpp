@@ -166,30 +166,26 @@ TEST_CASE("characteristics: a single intervention (set or flipped) on binary lab
             CHECK(back[i * 2 + k] == doctest::Approx(want_off[k]).epsilon(1e-6));
         }
     }
-    // flip_label: label 1 moved to the prior mean of the value it is not predicted to have.
+    // flip_label: label 1 moved to the prior mean of the value it is not given (or predicted) to
+    // have, the other dims of the latent at their posterior means.
+    const auto check_flipped_to = [&](const auto& got, auto label_one_on) {
+        for (std::size_t i = 0; i < 2; ++i) {
+            const vec x{xs[2 * i], xs[2 * i + 1]};
+            const vec hc = affine(w.at("head.c.weight"), w.at("head.c.bias"), x);
+            const vec hz = affine(w.at("head.z.weight"), w.at("head.z.bias"), x);
+            const double target = label_one_on(i) ? w.at("prior.c.loc_on")[1] : w.at("prior.c.loc_off")[1];
+            const vec want = decode(w, {hc[0], target, hz[0]});
+            for (std::size_t k = 0; k < 2; ++k) CHECK(got[i * 2 + k] == doctest::Approx(want[k]).epsilon(1e-6));
+        }
+    };
     const auto predicted = predict_labels(m, inputs()).to_vector();
-    const auto flipped = flip_label(m, inputs(), 1).to_vector();
-    for (std::size_t i = 0; i < 2; ++i) {
-        const vec x{xs[2 * i], xs[2 * i + 1]};
-        const vec hc = affine(w.at("head.c.weight"), w.at("head.c.bias"), x);
-        const vec hz = affine(w.at("head.z.weight"), w.at("head.z.bias"), x);
-        const double target = predicted[i * 2 + 1] == 0 ? w.at("prior.c.loc_on")[1] : w.at("prior.c.loc_off")[1];
-        const vec want = decode(w, {hc[0], target, hz[0]});
-        for (std::size_t k = 0; k < 2; ++k) CHECK(flipped[i * 2 + k] == doctest::Approx(want[k]).epsilon(1e-6));
-    }
+    check_flipped_to(flip_label(m, inputs(), 1).to_vector(), [&](std::size_t i) { return predicted[i * 2 + 1] == 0; });
     // Given labels are flipped as given, not predicted again: label 1 given as the opposite of its
     // prediction is flipped back to the predicted value's prior mean.
     std::vector<std::int32_t> given = predicted;
     for (std::size_t i = 0; i < 2; ++i) given[i * 2 + 1] = 1 - given[i * 2 + 1];
-    const auto flipped_given = flip_label(m, inputs(), 1, tensor<std::int32_t, cpu>::from_host({2, 2}, given)).to_vector();
-    for (std::size_t i = 0; i < 2; ++i) {
-        const vec x{xs[2 * i], xs[2 * i + 1]};
-        const vec hc = affine(w.at("head.c.weight"), w.at("head.c.bias"), x);
-        const vec hz = affine(w.at("head.z.weight"), w.at("head.z.bias"), x);
-        const double target = predicted[i * 2 + 1] == 1 ? w.at("prior.c.loc_on")[1] : w.at("prior.c.loc_off")[1];
-        const vec want = decode(w, {hc[0], target, hz[0]});
-        for (std::size_t k = 0; k < 2; ++k) CHECK(flipped_given[i * 2 + k] == doctest::Approx(want[k]).epsilon(1e-6));
-    }
+    check_flipped_to(flip_label(m, inputs(), 1, tensor<std::int32_t, cpu>::from_host({2, 2}, given)).to_vector(),
+                     [&](std::size_t i) { return predicted[i * 2 + 1] == 1; });
     CHECK_THROWS_WITH_AS(flip_label(m, inputs(), 0, tensor<std::int32_t, cpu>::from_host({2, 1}, {0, 1})),
                          doctest::Contains("labels [2, 1]"), shape_error);
     auto categorical = make_model();

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <map>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -134,6 +135,17 @@ TEST_CASE("losses: a setting that no policy reads is refused by name") {
 
 namespace {
 /// The swap model's space (MODELS.md §7) at toy size: z stochastic, s deterministic, a GAN on s.
+/// The toy swap model's codes of three 2-pixel inputs: z1 = μ + σ·ε and s, by hand.
+std::pair<vec, vec> swap_codes(const std::map<std::string, vec>& w, const vec& xs, const vec& eps) {
+    vec z(3), s(3);
+    for (std::size_t i = 0; i < 3; ++i) {
+        const vec x{xs[2 * i], xs[2 * i + 1]};
+        const vec q = affine(w.at("head.z.weight"), w.at("head.z.bias"), x);
+        z[i] = q[0] + scale_of(q[1]) * eps[i];
+        s[i] = affine(w.at("head.s.weight"), w.at("head.s.bias"), x)[0];
+    }
+    return {z, s};
+}
 using toy_swap = model<partition<block<"z", 1, standard_normal, gaussian_posterior<from_x>>,
                                  block<"s", 1, no_prior, deterministic<from_x>>>,
                        bernoulli_likelihood, gan_discriminator<"s">>;
@@ -157,13 +169,7 @@ TEST_CASE("losses: the GAN discriminator on swapped decodes, generator and discr
     const auto dreamt = normals(g, 3, 1)[0];
     const auto l = m.losses(tensor<double, cpu>::from_host({3, 2}, xs), tensor<std::int32_t, cpu>::from_host({3, 1}, ys));
 
-    vec z(3), s(3);
-    for (std::size_t i = 0; i < 3; ++i) {
-        const vec x{xs[2 * i], xs[2 * i + 1]};
-        const vec q = affine(w.at("head.z.weight"), w.at("head.z.bias"), x);
-        z[i] = q[0] + scale_of(q[1]) * eps[i];
-        s[i] = affine(w.at("head.s.weight"), w.at("head.s.bias"), x)[0];
-    }
+    const auto [z, s] = swap_codes(w, xs, eps);
     // Partners of another label: 0 → 2, 1 → 2, 2 → 0 or 1 by its uniform.
     const std::size_t partner[3] = {2, 2, u[2] < 0.5 ? 0u : 1u};
     auto image = [&](double zi, double si) {
@@ -260,13 +266,7 @@ TEST_CASE("losses: the swap model rebuilds x1 from z1 and the s of another image
     const auto eps = normals(m.rng(), 3, 1)[0];
     const auto l = m.losses(tensor<double, cpu>::from_host({3, 2}, xs), tensor<std::int32_t, cpu>::from_host({3, 1}, ys));
     const std::size_t partner[3] = {1, 0, 2};
-    vec z(3), s(3);
-    for (std::size_t i = 0; i < 3; ++i) {
-        const vec x{xs[2 * i], xs[2 * i + 1]};
-        const vec q = affine(w.at("head.z.weight"), w.at("head.z.bias"), x);
-        z[i] = q[0] + scale_of(q[1]) * eps[i];
-        s[i] = affine(w.at("head.s.weight"), w.at("head.s.bias"), x)[0];
-    }
+    const auto [z, s] = swap_codes(w, xs, eps);
     const auto bernoulli_nll = [&](std::size_t i, double zi, double si) {  // summed over the two pixels
         const vec logits = affine(w.at("decoder.weight"), w.at("decoder.bias"), {zi, si});
         return softplus(logits[0]) - xs[2 * i] * logits[0] + softplus(logits[1]) - xs[2 * i + 1] * logits[1];
