@@ -19,6 +19,7 @@
 #include "latent/io/json.hpp"
 #include "latent/io/plot.hpp"
 #include "latent/io/png.hpp"
+#include "latent/models/codes.hpp"
 #include "latent/models/cond_vae.hpp"
 #include "latent/models/csvae.hpp"
 #include "latent/models/manipulate.hpp"
