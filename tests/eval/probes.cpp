@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include <latent/eval/probes.hpp>
 
 #include <cmath>
@@ -105,4 +107,26 @@ TEST_CASE("probes: tensors are accepted and bad inputs are refused") {
     const auto three_d = tensor<float>::from_host({1, 3}, {0, 0, 0});
     CHECK_THROWS_AS(p.predict(three_d), shape_error);
     CHECK_THROWS_AS(eval::probe_options{}.epochs(0), config_error);
+}
+
+TEST_CASE("probes: early stopping returns the pass with the best validation accuracy and stops after `patience` worse ones") {
+    const auto train = two_spirals(400, 6), val = two_spirals(300, 7);
+    const eval::host_points tx{train.x, 2}, vx{val.x, 2};
+    const eval::host_labels ty{train.y}, vy{val.y};
+    const auto o = eval::probe_options{}.hidden({16, 16}).seed(2);
+    // The validation accuracy after each pass k = 1…8: a probe trained for k passes is the state
+    // after pass k of a longer run.
+    std::vector<double> after;
+    for (int k = 1; k <= 8; ++k) after.push_back(eval::train_probe(tx, ty, eval::probe_options(o).epochs(k)).accuracy(vx, vy));
+    MESSAGE("validation accuracy after each pass: ", after[0], " ", after[1], " ", after[2], " ", after[3], " ", after[4], " ", after[5], " ", after[6], " ", after[7]);
+    const eval::validation_set patient{&vx, &vy, 100};
+    auto best = eval::train_probe(tx, ty, eval::probe_options(o).epochs(8), &patient);
+    CHECK(best.accuracy(vx, vy) == *std::max_element(after.begin(), after.end()));
+    // With patience 0 training stops at the first pass that does not improve, keeping the one before.
+    std::size_t stop = 0;
+    while (stop + 1 < after.size() && after[stop + 1] > after[stop]) ++stop;
+    const eval::validation_set impatient{&vx, &vy, 0};
+    CHECK(eval::train_probe(tx, ty, eval::probe_options(o).epochs(8), &impatient).accuracy(vx, vy) == after[stop]);
+    const eval::validation_set missing{&vx, nullptr, 1};
+    CHECK_THROWS_WITH_AS(eval::train_probe(tx, ty, o, &missing), doctest::Contains("validation set"), config_error);
 }

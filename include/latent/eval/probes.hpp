@@ -157,13 +157,28 @@ private:
     std::int64_t classes_;
 };
 
+/// Early stopping for train_probe: after each pass, the probe's accuracy on a validation set; the
+/// probe returned is the one of the best pass (the earliest, on ties), and training stops once
+/// `patience` passes in a row have not beaten it (seed 003's label-prediction probes).
+struct validation_set {
+    const host_points* x = nullptr;
+    const host_labels* y = nullptr;
+    int patience = 5;
+};
+
 /// Trains a fresh probe: standardise with the training points' mean and standard deviation (a
 /// coordinate with deviation below 1e-12 is only centred), then `options.epochs()` passes of Adam
-/// over softmax cross-entropy, each pass in a fresh random order, batches of `options.batch()`.
+/// over softmax cross-entropy, each pass in a fresh random order, batches of `options.batch()`;
+/// with `validation`, early-stopped as validation_set says.
 ///
 /// requires: x [n, d] with n ≥ 1, labels one per point in [0, classes) (shape_error / config_error).
-/// ensures:  the same inputs and options give the same probe.
-inline probe train_probe(const host_points& x, const host_labels& y, const probe_options& options = {}) {
+/// ensures:  the same inputs and options give the same probe; the state after pass k does not
+///           depend on `options.epochs()` or on the validation set.
+inline probe train_probe(const host_points& x, const host_labels& y, const probe_options& options = {},
+                         const validation_set* validation = nullptr) {
+    LATENT_CHECK(validation == nullptr || (validation->x != nullptr && validation->y != nullptr &&
+                                           validation->patience >= 0),
+                 config_error, "train_probe: a validation set needs points, labels and a patience >= 0");
     LATENT_CHECK(x.n >= 1 && x.d >= 1, shape_error, "train_probe: no training points (", x.n, "×", x.d, ")");
     LATENT_CHECK(y.width == 1 && y.n == x.n, shape_error, "train_probe: ", x.n, " points but ", y.n, "×", y.width,
                  " labels (one class label per point)");
@@ -199,6 +214,9 @@ inline probe train_probe(const host_points& x, const host_labels& y, const probe
     net.train();
     adam<float, cpu> opt(net.parameters("default"), adam_options{}.lr(options.lr()));
     const std::int64_t B = options.batch();
+    double best = -1;
+    int since_best = 0;
+    std::vector<tensor<float, cpu>> best_weights;
     for (int epoch = 0; epoch < options.epochs(); ++epoch) {
         const tensor<std::int32_t, cpu> order = permutation<cpu>(x.n, gen);
         for (std::int64_t b = 0; b < x.n; b += B) {
@@ -209,6 +227,20 @@ inline probe train_probe(const host_points& x, const host_labels& y, const probe
             backward(loss);
             opt.step();
         }
+        if (validation == nullptr) continue;
+        const double accuracy = p.accuracy(*validation->x, *validation->y);
+        if (accuracy > best) {
+            best = accuracy;
+            since_best = 0;
+            best_weights.clear();
+            for (auto* q : net.parameters()) best_weights.push_back(q->value().clone());
+        } else if (++since_best > validation->patience) {
+            break;
+        }
+    }
+    if (!best_weights.empty()) {
+        const auto params = net.parameters();
+        for (std::size_t k = 0; k < params.size(); ++k) params[k]->value().copy_(best_weights[k]);
     }
     return p;
 }
