@@ -40,9 +40,6 @@ public:
     void set_lr(double lr) {
         std::visit([lr](auto& o) { o.set_lr(lr); }, held_);
     }
-    /// "adam" or "sgd".
-    const char* kind() const { return std::holds_alternative<adam<T, B>>(held_) ? "adam" : "sgd"; }
-
 private:
     using held = std::variant<adam<T, B>, sgd<T, B>>;
     static held build(std::span<parameter<T, B>* const> params, const adam_options& o) {
