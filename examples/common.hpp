@@ -137,35 +137,41 @@ tensor<float, cpu> switch_in_chunks(const tensor<float, cpu>& x, const tensor<st
     return tensor<float, cpu>::from_host(x.shape(), out);
 }
 
-/// A PNG grid of characteristic swaps of 28×28-style grey images (`side`×`side`): the first row
-/// shows `columns` after a blank corner, each next row starts with one of `rows`, followed by
-/// swap(a, b) of that row's image with every column's. `rows` and `columns` hold `count` images
-/// each (host vectors); `swap(a, b)` takes and returns host images [k, 1, side, side].
+/// A PNG grid of `count` × `count` images of `side`×`side` grey pixels headed by their inputs:
+/// the first row shows `columns` after a blank corner, each next row starts with one of `rows`,
+/// followed by that row's cells. `rows` and `columns` hold `count` images each and `cells`
+/// count² (row-major), all host vectors.
+inline void write_headed_grid(const std::filesystem::path& path, const std::vector<float>& rows,
+                              const std::vector<float>& columns, const std::vector<float>& cells, std::int64_t count,
+                              std::int64_t side, const std::string& title) {
+    const auto pixels = static_cast<std::ptrdiff_t>(side * side), n = static_cast<std::ptrdiff_t>(count);
+    std::vector<float> grid(static_cast<std::size_t>(pixels), 1.0f);  // the blank corner
+    grid.insert(grid.end(), columns.begin(), columns.begin() + n * pixels);
+    for (std::ptrdiff_t i = 0; i < n; ++i) {
+        grid.insert(grid.end(), rows.begin() + i * pixels, rows.begin() + (i + 1) * pixels);
+        grid.insert(grid.end(), cells.begin() + i * n * pixels, cells.begin() + (i + 1) * n * pixels);
+    }
+    write_grid_png(path, grid, (count + 1) * (count + 1), 1, static_cast<int>(side), static_cast<int>(side),
+                   static_cast<int>(count + 1), static_cast<int>(count + 1), grid_options{}.scale(2).title(title));
+}
+
+/// write_headed_grid of characteristic swaps: cell (i, j) = swap(a, b) of rows[i] and columns[j],
+/// where `swap(a, b)` takes and returns host images [k, 1, side, side] pairwise.
 template <class Swap>
 void write_swap_grid(const std::filesystem::path& path, const std::vector<float>& rows,
                      const std::vector<float>& columns, std::int64_t count, std::int64_t side, Swap&& swap,
                      const std::string& title) {
-    const auto pixels = static_cast<std::size_t>(side * side);
-    const auto image = [&](const std::vector<float>& from, std::int64_t k) {
-        return std::span<const float>(from.data() + static_cast<std::size_t>(k) * pixels, pixels);
-    };
-    std::vector<float> cells(pixels, 1.0f), a, b;  // the blank corner
-    cells.insert(cells.end(), columns.begin(), columns.begin() + static_cast<std::ptrdiff_t>(count * side * side));
-    for (std::int64_t i = 0; i < count; ++i)
-        for (std::int64_t j = 0; j < count; ++j) {
-            a.insert(a.end(), image(rows, i).begin(), image(rows, i).end());
-            b.insert(b.end(), image(columns, j).begin(), image(columns, j).end());
+    const auto pixels = static_cast<std::ptrdiff_t>(side * side);
+    std::vector<float> a, b;
+    for (std::ptrdiff_t i = 0; i < count; ++i)
+        for (std::ptrdiff_t j = 0; j < count; ++j) {
+            a.insert(a.end(), rows.begin() + i * pixels, rows.begin() + (i + 1) * pixels);
+            b.insert(b.end(), columns.begin() + j * pixels, columns.begin() + (j + 1) * pixels);
         }
     const shape batch{count * count, 1, side, side};
-    const std::vector<float> swapped =
-        swap(tensor<float, cpu>::from_host(batch, a), tensor<float, cpu>::from_host(batch, b)).to_vector();
-    for (std::int64_t i = 0; i < count; ++i) {
-        cells.insert(cells.end(), image(rows, i).begin(), image(rows, i).end());
-        const auto row = swapped.begin() + static_cast<std::ptrdiff_t>(i * count) * static_cast<std::ptrdiff_t>(pixels);
-        cells.insert(cells.end(), row, row + static_cast<std::ptrdiff_t>(count) * static_cast<std::ptrdiff_t>(pixels));
-    }
-    write_grid_png(path, cells, (count + 1) * (count + 1), 1, static_cast<int>(side), static_cast<int>(side),
-                   static_cast<int>(count + 1), static_cast<int>(count + 1), grid_options{}.scale(2).title(title));
+    write_headed_grid(path, rows, columns,
+                      swap(tensor<float, cpu>::from_host(batch, a), tensor<float, cpu>::from_host(batch, b)).to_vector(),
+                      count, side, title);
 }
 
 /// latents.csv (every segment of `encoded`, in partition order, split "test") and model.safetensors.

@@ -50,6 +50,15 @@ TEST_CASE("codes: the swap grid decodes z of each row with s of each column, rec
     check_image(grid, 2, decode(w, code(w, "z", 1), code(w, "s", 1)));
 }
 
+TEST_CASE("codes: a pairwise swap decodes z of each a with s of the b beside it") {
+    auto m = make_model();
+    const auto w = fix_weights(m);
+    const auto pairs = swap_pairs(m, rows(0, 2), rows(1, 2)).to_vector();  // (x0, x1), (x1, x2)
+    REQUIRE(pairs.size() == 2 * 2);
+    for (std::size_t k = 0; k < 2; ++k) check_image(pairs, k, decode(w, code(w, "z", k), code(w, "s", k + 1)));
+    CHECK_THROWS_WITH_AS(swap_pairs(m, rows(0, 2), rows(0, 1)), doctest::Contains("swap_pairs"), shape_error);
+}
+
 TEST_CASE("codes: the interpolation grid moves s along the columns and z along the rows") {
     auto m = make_model();
     const auto w = fix_weights(m);

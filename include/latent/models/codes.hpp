@@ -4,9 +4,11 @@
 // with every code at its posterior mean (s is deterministic anyway):
 //   swap_grid            cell (i, j) = Dec(z of rows[i], s of columns[j]): the diagonal, where
 //                        rows and columns are the same images, holds their reconstructions
+//   swap_pairs           the same, pairwise: Dec(z of a[k], s of b[k])
 //   interpolation_grid   s along the columns from a's to b's, z along the rows from a's to b's
 //   generate_with_code   one image's `segment` with every other code drawn from its prior
-//   nearest_in_segment   the training rows nearest to a query in one segment (retrieval)
+//   nearest_in_segment   the training rows nearest to a query in one segment (retrieval),
+//                        with code_means giving the query's codes
 // Images come back in the examples' shape, [cells, …], on the model's backend.
 #pragma once
 
@@ -21,13 +23,11 @@
 
 namespace latent {
 
-namespace detail {
-/// Posterior means of x as host rows [n, total].
+/// Every code of x at its posterior mean, as host rows [n, total] (the query of nearest_in_segment).
 template <class M>
 std::vector<float> code_means(M& m, const typename M::tensor_type& x) {
-    return m.encode_mean(x, unused_labels(m, x.shape()[0])).template as<float>().to_vector();
+    return m.encode_mean(x, detail::unused_labels(m, x.shape()[0])).template as<float>().to_vector();
 }
-}  // namespace detail
 
 /// Dec(every code but `segment` of rows[i], `segment` of columns[j]) for each i (major) and j:
 /// [rows · columns, …].
@@ -36,7 +36,7 @@ typename M::tensor_type swap_grid(M& m, const typename M::tensor_type& rows, con
                                   std::string_view segment = "s") {
     const latent::segment& s = m.layout()[segment];
     const std::int64_t r = rows.shape()[0], c = columns.shape()[0], d = m.layout().total;
-    const std::vector<float> from_rows = detail::code_means(m, rows), from_columns = detail::code_means(m, columns);
+    const std::vector<float> from_rows = code_means(m, rows), from_columns = code_means(m, columns);
     std::vector<float> latents;
     for (std::int64_t i = 0; i < r; ++i)
         for (std::int64_t j = 0; j < c; ++j) {
@@ -46,6 +46,22 @@ typename M::tensor_type swap_grid(M& m, const typename M::tensor_type& rows, con
             latents.insert(latents.end(), z.begin(), z.end());
         }
     return m.decode(detail::latent_tensor<M>(latents, r * c, d), detail::unused_labels(m, r * c));
+}
+
+/// Dec(every code but `segment` of a[k], `segment` of b[k]) for each k: the pairwise swap of a
+/// and b ([n, …] each), e.g. x1's style drawn as x2's identity: [n, …].
+template <class M>
+typename M::tensor_type swap_pairs(M& m, const typename M::tensor_type& a, const typename M::tensor_type& b,
+                                   std::string_view segment = "s") {
+    LATENT_CHECK(a.shape() == b.shape(), shape_error, "swap_pairs: inputs ", a.shape(), " and ", b.shape());
+    const latent::segment& s = m.layout()[segment];
+    const std::int64_t n = a.shape()[0], d = m.layout().total;
+    std::vector<float> latents = code_means(m, a);
+    const std::vector<float> from_b = code_means(m, b);
+    for (std::int64_t i = 0; i < n; ++i)
+        for (std::int64_t k = s.offset; k < s.offset + s.dim; ++k)
+            latents[static_cast<std::size_t>(i * d + k)] = from_b[static_cast<std::size_t>(i * d + k)];
+    return m.decode(detail::latent_tensor<M>(latents, n, d), detail::unused_labels(m, n));
 }
 
 /// `steps` × `steps` decodes between two inputs a and b ([1, …] each): cell (i, j) has every code
@@ -58,7 +74,7 @@ typename M::tensor_type interpolation_grid(M& m, const typename M::tensor_type& 
                  " steps (at least 2) between inputs ", a.shape(), " and ", b.shape(), " (one each)");
     const latent::segment& s = m.layout()[segment];
     const std::int64_t d = m.layout().total;
-    const std::vector<float> za = detail::code_means(m, a), zb = detail::code_means(m, b);
+    const std::vector<float> za = code_means(m, a), zb = code_means(m, b);
     const auto at = [&](std::int64_t k, double t) {
         return static_cast<float>(za[static_cast<std::size_t>(k)] +
                                   t * (zb[static_cast<std::size_t>(k)] - za[static_cast<std::size_t>(k)]));
@@ -83,7 +99,7 @@ typename M::tensor_type generate_with_code(M& m, const typename M::tensor_type& 
                  " images from inputs ", x.shape(), " (one input)");
     const latent::segment& s = m.layout()[segment];
     const std::int64_t d = m.layout().total;
-    const std::vector<float> code = detail::code_means(m, x);
+    const std::vector<float> code = code_means(m, x);
     tensor<float, cpu> noise({count, d});
     generator gen(seed);
     normal_(noise, gen);
