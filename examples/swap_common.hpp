@@ -1,0 +1,254 @@
+// examples/swap_common.hpp: what swap_fashion and swap_shapes do alike with the swap model
+// (MODELS.md §7, seed 003).
+//
+// swap_config and add_swap_flags: the model's and the training's settings, from the command
+// line. train_swap: Algorithm 1's order (trainer_options::alternating), the discriminator on
+// its own optimizer (SGD by default, as the authors'), the ablation without one on Adam alone.
+// code_errors: seed 003's Table 1, the error of a 2-layer MLP (256 hidden units each) trained
+// on the posterior means of one code to predict the label, early-stopped on a validation set.
+// write_code_figures: the swapping grid, the interpolation grid, retrieval in s and in z, and
+// conditional generation from s, each a PNG in the output folder.
+#pragma once
+
+#include "common.hpp"
+
+#include <latent/app/flags.hpp>
+#include <latent/eval/probes.hpp>
+#include <latent/models/codes.hpp>
+#include <latent/optim/any_optimizer.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace examples {
+
+/// The swap model's and its training's settings beyond the common flags; each example may
+/// change the defaults before add_swap_flags. The likelihood is the squared error summed over
+/// pixels, as the authors' 0.5·MSE; in its units their weights are 2 for the same-label
+/// reconstruction (1.0 against 0.5), λ ≈ 16 (0.01 on a mean cross-entropy) and 1.2 for the KL
+/// (0.1·6/(C·H·W)). We keep the first two; the KL weight is 20, which is what keeps the class
+/// out of z on Fashion-MNIST (docs/models/swap.md, Results). The discriminator trains on Adam at
+/// 2e-4: the authors' SGD at 0.01 barely moved it in the first epoch here.
+struct swap_config {
+    common_flags flags;
+    int stop_after = 0;
+    std::int64_t z_dim = 16, s_dim = 16;
+    double lambda = 16, kl_weight = 20, swap_weight = 2, d_lr = 2e-4, real_target = 0.95, gate = 0;
+    std::string d_optimizer = "adam";
+    double time_budget = 0;
+};
+
+/// Registers the common flags and swap_config's on `p`.
+inline flag_parser& add_swap_flags(flag_parser& p, swap_config& c) {
+    return p.add_common(c.flags)
+        .option("--stop-after", c.stop_after, "end after this many epochs, as if interrupted (for --resume)", 0)
+        .option("--z-dim", c.z_dim, "size of z, the unspecified code", 1)
+        .option("--s-dim", c.s_dim, "size of s, the specified code", 1)
+        .option("--lambda", c.lambda, "λ, the weight of the adversarial loss in the generator step", 0.0)
+        .option("--kl-weight", c.kl_weight, "weight of KL(q(z|x) || N(0, I))", 0.0)
+        .option("--swap-weight", c.swap_weight, "weight of the same-label reconstruction Dec(z1, s1')", 0.0)
+        .option("--d-optimizer", c.d_optimizer, "the discriminator's optimizer: adam or sgd (the authors')")
+        .option("--d-lr", c.d_lr, "the discriminator's learning rate", 0.0)
+        .option("--real-target", c.real_target, "the discriminator's target for real images (one-sided smoothing)", 0.0)
+        .option("--gate", c.gate, "step the discriminator only while its batch accuracy is below this (0: always)", 0.0)
+        .option("--time-budget", c.time_budget,
+                "stop each model's training after the epoch in which this many seconds passed (0: none)", 0.0);
+}
+
+/// Checks what the flag parser cannot: config_error naming the flag.
+inline void check_swap_config(const swap_config& c) {
+    LATENT_CHECK(c.d_optimizer == "sgd" || c.d_optimizer == "adam", config_error, "--d-optimizer: '", c.d_optimizer,
+                 "' (known: sgd, adam)");
+    LATENT_CHECK(c.real_target > 0 && c.real_target <= 1, config_error, "--real-target: ", c.real_target,
+                 " is not in (0, 1]");
+    LATENT_CHECK(c.gate <= 1, config_error, "--gate: ", c.gate, " is not in [0, 1]");
+}
+
+/// The model options of --z-dim … --swap-weight, and with `adversary` those of --lambda … --gate.
+inline model_options swap_options(const swap_config& c, bool adversary) {
+    model_options o = model_options{}
+                          .size("z", c.z_dim)
+                          .size("s", c.s_dim)
+                          .weight("kl.z", c.kl_weight)
+                          .weight("swap_recon.s", c.swap_weight);
+    if (adversary) o.weight("gan.s", c.lambda).set("gan.s.real_target", c.real_target).set("gan.s.gate", c.gate);
+    return o;
+}
+
+/// Trains m on `ids` of `train` under the flags: with a discriminator, in Algorithm 1's order
+/// and on --d-optimizer; checkpoints under out/checkpoints/<name>. Returns (epochs, seconds).
+template <class M, data::source S>
+std::pair<int, double> train_swap(M& m, const S& train, const data::index_list& ids, const swap_config& c,
+                                  const std::string& name) {
+    auto options = trainer_options{}
+                       .epochs(c.flags.epochs)
+                       .batch_size(c.flags.batch)
+                       .lr(c.flags.lr)
+                       .seed(c.flags.seed)
+                       .out(c.flags.out / "checkpoints" / name)
+                       .resume(c.flags.resume)
+                       .stop_after(c.stop_after)
+                       .time_budget(c.time_budget);
+    const auto groups = m.groups();
+    if (std::find(groups.begin(), groups.end(), "discriminator") != groups.end())
+        options.alternating(true).group_optimizer(
+            "discriminator", c.d_optimizer == "adam" ? optimizer_choice{adam_options{}.lr(c.d_lr)}
+                                                     : optimizer_choice{sgd_options{}.lr(c.d_lr)});
+    const auto began = std::chrono::steady_clock::now();
+    trainer t(m, std::move(options));
+    std::fprintf(stderr, "training %s\n", name.c_str());
+    for (const auto& rec : t.fit(train, ids)) {
+        std::fprintf(stderr, "%s epoch %d (%.0f s):", name.c_str(), rec.epoch, rec.seconds);
+        for (const auto& [term, v] : rec.terms) std::fprintf(stderr, " %s %.3f", term.c_str(), v);
+        std::fprintf(stderr, "\n");
+    }
+    return {t.epoch(), std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count()};
+}
+
+/// Where a probe learns and stops (indices into the training source) and is scored (into the
+/// test source).
+struct probe_sets {
+    data::index_list train, validation, test;
+};
+
+/// Label-prediction error of a probe on one code, on the sets it was trained and tested on.
+struct code_error {
+    double train = 0, test = 0;
+};
+
+/// The errors of probes on z (drawn from q(z|x), and at its means) and on s.
+struct code_errors_result {
+    code_error z, z_means, s;
+};
+
+/// encode_dataset's codes of `ids`, with `segment` drawn once from q(segment | x) instead of
+/// at its mean (a generator seeded with `seed`).
+template <class M, data::source S>
+encoded_set encode_drawn(M& m, const S& src, const data::index_list& ids, std::string_view segment,
+                         std::uint64_t seed) {
+    using T = typename M::var_type::value_type;
+    using B = typename M::var_type::backend_type;
+    encoded_set out = encode_dataset(m, src, ids);
+    const latent::segment& seg = m.layout()[segment];
+    const std::int64_t d = m.layout().total;
+    std::vector<float> codes = out.latents.to_vector();
+    data::loader<T, B> l(src, ids, data::loader_options{}.batch_size(256).shuffle(false).background(false));
+    data::batch<T, B> b;
+    generator gen(seed);
+    std::int64_t row = 0;
+    while (l.next(b)) {
+        const auto drawn = m.posterior_normal(b.x, b.y, segment).rsample(gen).value().template as<float>().to_vector();
+        const std::int64_t n = b.x.shape()[0];
+        for (std::int64_t i = 0; i < n; ++i)
+            for (std::int64_t k = 0; k < seg.dim; ++k)
+                codes[static_cast<std::size_t>((row + i) * d + seg.offset + k)] =
+                    drawn[static_cast<std::size_t>(i * seg.dim + k)];
+        row += n;
+    }
+    out.latents = tensor<float, cpu>::from_host({row, d}, codes);
+    return out;
+}
+
+/// Encodes `sets` with m and trains, per code, a 2-layer probe of 256 units (Adam, early-stopped
+/// on the validation set after `patience` passes without a better accuracy) to predict the
+/// label; its error on the training and on the test points. z is probed as drawn from q(z|x),
+/// the code the decoder reads, and at its posterior means: a mean carries the class even where
+/// the posterior's noise hides it (a near-collapsed coordinate whose mean moves by 0.01 per class
+/// under a standard deviation of 1 still separates the classes once standardised), so the means
+/// overstate what z holds.
+template <class M, data::source S, data::source U>
+code_errors_result code_errors(M& m, const S& train_src, const U& test_src, const probe_sets& sets,
+                               std::int64_t classes, std::uint64_t seed, int patience = 4) {
+    const encoded_set train = encode_drawn(m, train_src, sets.train, "z", seed),
+                      validation = encode_drawn(m, train_src, sets.validation, "z", seed + 1),
+                      test = encode_drawn(m, test_src, sets.test, "z", seed + 2);
+    const encoded_set train_means = encode_dataset(m, train_src, sets.train),
+                      validation_means = encode_dataset(m, train_src, sets.validation),
+                      test_means = encode_dataset(m, test_src, sets.test);
+    const auto probe_on = [&](const encoded_set& tr, const encoded_set& va, const encoded_set& te,
+                              const std::string& name, const char* what) {
+        const segment& seg = m.layout()[name];
+        const eval::host_points train_x(segment_of(tr.latents, seg)), validation_x(segment_of(va.latents, seg)),
+            test_x(segment_of(te.latents, seg));
+        const eval::host_labels train_y(tr.labels), validation_y(va.labels), test_y(te.labels);
+        const eval::validation_set stop{&validation_x, &validation_y, patience};
+        eval::probe p = eval::train_probe(
+            train_x, train_y, eval::probe_options{}.hidden({256, 256}).epochs(60).classes(classes).seed(seed), &stop);
+        const code_error e{1 - p.accuracy(train_x, train_y), 1 - p.accuracy(test_x, test_y)};
+        std::fprintf(stderr, "probe on %s: train error %.4f, test error %.4f\n", what, e.train, e.test);
+        return e;
+    };
+    return {probe_on(train, validation, test, "z", "z drawn from q(z|x)"),
+            probe_on(train_means, validation_means, test_means, "z", "z's means"),
+            probe_on(train_means, validation_means, test_means, "s", "s")};
+}
+
+/// The error of always answering the most frequent label of `labels` (seed 003's "random chance").
+inline double chance_error(const std::vector<std::int32_t>& labels, std::int64_t classes) {
+    std::vector<std::int64_t> count(static_cast<std::size_t>(classes), 0);
+    for (std::int32_t y : labels) ++count[static_cast<std::size_t>(y)];
+    const std::int64_t top = *std::max_element(count.begin(), count.end());
+    return 1 - double(top) / double(labels.size());
+}
+
+/// The figures of a trained swap model, with images of `side`×`side` grey pixels:
+///   swap.png           z of the rows with s of the columns (the diagonal: reconstructions)
+///   interpolation.png  s from one input to another along the columns, z along the rows
+///   retrieval.png      per query, its `k` nearest neighbours in s, then in z, among `database`
+///   generation.png     per input, s from it and z drawn from N(0, I)
+/// `inputs` holds at least 8 host images [n, 1, side, side]; `database` is encoded from
+/// `database_ids` of `src`.
+template <backend B, class M, data::source S>
+void write_code_figures(M& m, const std::filesystem::path& out, const tensor<float, cpu>& inputs, const S& src,
+                        const data::index_list& database_ids, const encoded_set& database, std::int64_t side,
+                        std::uint64_t seed) {
+    constexpr std::int64_t shown = 8, k = 7;
+    const auto pixels = static_cast<std::ptrdiff_t>(side * side);
+    const tensor<float, cpu> eight = inputs.rows(0, shown).clone();
+    const std::vector<float> images = eight.to_vector();
+
+    write_headed_grid(out / "swap.png", images, images, host(swap_grid(m, on<B>(eight), on<B>(eight), "s")).to_vector(),
+                      shown, side, "z of the rows, s of the columns");
+
+    write_grid_png(out / "interpolation.png",
+                   host(interpolation_grid(m, on<B>(eight.rows(0, 1).clone()), on<B>(eight.rows(1, 2).clone()), shown, "s")),
+                   static_cast<int>(shown), static_cast<int>(shown),
+                   grid_options{}.scale(2).title("s along the columns, z along the rows"));
+
+    std::vector<float> cells;
+    for (std::int64_t q = 0; q < shown; ++q) {
+        cells.insert(cells.end(), images.begin() + q * pixels, images.begin() + (q + 1) * pixels);
+        const std::vector<float> code = code_means(m, on<B>(eight.rows(q, q + 1).clone()));
+        for (const char* name : {"s", "z"}) {
+            data::index_list found;
+            for (std::int64_t row : nearest_in_segment(database.latents, code, m.layout()[name], k))
+                found.push_back(database_ids[static_cast<std::size_t>(row)]);
+            const auto neighbours = data::read_batch<float, cpu>(src, found).x.to_vector();
+            cells.insert(cells.end(), neighbours.begin(), neighbours.end());
+        }
+    }
+    std::vector<std::string> columns{"query"};
+    for (std::int64_t j = 0; j < k; ++j) columns.push_back("s " + std::to_string(j + 1));
+    for (std::int64_t j = 0; j < k; ++j) columns.push_back("z " + std::to_string(j + 1));
+    write_grid_png(out / "retrieval.png", cells, shown * (1 + 2 * k), 1, static_cast<int>(side), static_cast<int>(side),
+                   static_cast<int>(shown), static_cast<int>(1 + 2 * k),
+                   grid_options{}.scale(2).column_labels(columns).title("nearest neighbours in s, then in z"));
+
+    cells.clear();
+    for (std::int64_t q = 0; q < shown; ++q) {
+        cells.insert(cells.end(), images.begin() + q * pixels, images.begin() + (q + 1) * pixels);
+        const auto drawn =
+            host(generate_with_code(m, on<B>(eight.rows(q, q + 1).clone()), shown, "s", seed + static_cast<std::uint64_t>(q)))
+                .to_vector();
+        cells.insert(cells.end(), drawn.begin(), drawn.end());
+    }
+    write_grid_png(out / "generation.png", cells, shown * (shown + 1), 1, static_cast<int>(side), static_cast<int>(side),
+                   static_cast<int>(shown), static_cast<int>(shown + 1),
+                   grid_options{}.scale(2).title("s of the first column, z ~ N(0, I)"));
+}
+
+}  // namespace examples
