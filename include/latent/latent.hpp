@@ -26,6 +26,7 @@
 #include "latent/models/model.hpp"
 #include "latent/models/networks.hpp"
 #include "latent/models/swap.hpp"
+#include "latent/models/tcvae.hpp"
 #include "latent/models/vae.hpp"
 #include "latent/objectives/adversaries.hpp"
 #include "latent/objectives/gan.hpp"

@@ -13,6 +13,7 @@
 #include <latent/models/networks.hpp>
 #include <latent/models/vae.hpp>
 #include <latent/models/swap.hpp>
+#include <latent/models/tcvae.hpp>
 #include <latent/train/trainer.hpp>
 
 using namespace device_test;
@@ -71,6 +72,15 @@ TEST_CASE("device models: VAE and CondVAE-info on categorical images match the c
     const auto y = labels.reshape({8, 1});
     check_model<vae<>>(images, model_options{}.size("z", 3), x, y);
     check_model<cond_vae_info<>>(images, model_options{}.size("z", 3).weight("ce.z", 0.5), x, y);
+}
+
+TEST_CASE("device models: β-TCVAE with either estimator of log q(z) matches the cpu backend") {
+    const data::example_layout images{{1, 6, 6}, 1, 4, {"class"}};
+    const auto x = random_tensor<float>({8, 1, 6, 6}, 15, 0.0, 1.0);
+    const auto y = random_labels(8, 4, 16).reshape({8, 1});
+    const auto options = model_options{}.size("z", 3).weight("tc.tc", 5).set("tc.dataset_size", 100);
+    check_model<beta_tcvae<>>(images, options, x, y);
+    check_model<beta_tcvae<bernoulli_likelihood, minibatch_stratified>>(images, options, x, y);
 }
 
 TEST_CASE("device models: the swap model (same-label reconstruction, conditional discriminator) matches the cpu backend, partners included") {
