@@ -5,6 +5,7 @@
 #include <cmath>
 #include <numbers>
 #include <set>
+#include <string>
 #include <vector>
 
 using namespace latent;
@@ -354,4 +355,37 @@ TEST_CASE("shapes: bad options are config errors naming the option") {
     CHECK_THROWS_AS(data::shapes(data::shapes_options{}.supersample(0)), config_error);
     CHECK_THROWS_AS(data::shapes(data::shapes_options{}.positions(0)), config_error);
     CHECK_THROWS_AS(data::shapes(data::shapes_options{}.limit(-1)), config_error);
+}
+
+TEST_CASE("shapes: several categorical labels are the factors' value indices, one column each (for triplets)") {
+    using data::shape_label;
+    const data::shapes s(data::shapes_options{}.factor_labels(
+        {shape_factor::shape, shape_factor::scale, shape_factor::orientation, shape_factor::pos_x}));
+    CHECK(s.layout().label_width == 4);
+    CHECK(s.layout().classes == 20);  // the largest factor: 20 orientations
+    CHECK_FALSE(s.layout().categorical());  // read as value indices, not one class
+    CHECK(s.layout().label_names == std::vector<std::string>{"shape", "scale", "orientation", "pos_x"});
+    std::vector<float> x(784);
+    std::int32_t y[4];
+    for (const std::int64_t i : {std::int64_t{0}, std::int64_t{12345}, s.size() - 1}) {
+        s.read(i, x.data(), y);
+        const shape_factors f = s.factors_of(i);
+        CHECK(y[0] == f.shape);
+        CHECK(y[1] == f.scale);
+        CHECK(y[2] == f.orientation);
+        CHECK(y[3] == f.pos_x);
+    }
+    // The same with explicit rules; a single categorical label keeps its classes.
+    const data::shapes two(data::shapes_options{}.labels(
+        {shape_label::categorical(shape_factor::scale), shape_label::categorical(shape_factor::shape)}));
+    CHECK(two.layout().label_width == 2);
+    CHECK(two.layout().classes == 6);
+    CHECK(data::shapes(data::shapes_options{}.label(shape_factor::scale)).layout().classes == 6);
+    // Categorical and binary rules do not mix; a one-valued factor is still refused.
+    CHECK_THROWS_AS(data::shapes(data::shapes_options{}.labels(
+                        {shape_label::categorical(shape_factor::scale), shape_label::at_least(shape_factor::shape, 1)})),
+                    config_error);
+    CHECK_THROWS_AS(data::shapes(data::shapes_options{}.scales(1).factor_labels({shape_factor::shape, shape_factor::scale})),
+                    config_error);
+    CHECK_THROWS_AS(data::shapes(data::shapes_options{}.factor_labels({})), config_error);
 }

@@ -37,9 +37,16 @@
 //
 // Labels: one categorical factor (label_width 1, classes = its size), or one or
 // more binary rules on factors (factor == k, or factor ≥ k; label_width = number
-// of rules, classes 2). The factors no rule reads are the example's identity.
+// of rules, classes 2), or several categorical factors (label_width = their
+// count, classes = the largest of their sizes). The factors no rule reads are the
+// example's identity. Several categorical labels are factor value indices, not
+// 0/1 labels: the layout then says "not categorical" (label_width > 1) and a model
+// reads them as numbers, so they are meant for terms that only compare values,
+// like the triplet term (objectives/triplet.hpp: one query per column), and for
+// metrics against the factors; categorical and binary rules do not mix.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -147,7 +154,15 @@ public:
     shapes_options& supersample(int v) { supersample_ = v; return *this; }
     /// One categorical label: the factor's value index (the default: the shape).
     shapes_options& label(shape_factor f) { labels_ = {shape_label::categorical(f)}; return *this; }
-    /// Labels as rules: one categorical rule alone, or any number of binary ones.
+    /// Several categorical labels, one column per factor in the order given: each holds the
+    /// factor's value index (label_width = factors.size(), classes = the largest factor's size).
+    shapes_options& factor_labels(const std::vector<shape_factor>& factors) {
+        labels_.clear();
+        for (const shape_factor f : factors) labels_.push_back(shape_label::categorical(f));
+        return *this;
+    }
+    /// Labels as rules: categorical ones (one, or several as factor values for triplets), or any
+    /// number of binary ones; not both kinds.
     shapes_options& labels(std::vector<shape_label> v) { labels_ = std::move(v); return *this; }
     /// Combinations for which `pred` is true are held out of train.
     shapes_options& hold_out(std::function<bool(const shape_factors&)> pred) { hold_out_ = std::move(pred); return *this; }
@@ -187,8 +202,11 @@ public:
             const int size = sizes[static_cast<std::size_t>(l.factor)];
             const char* f = shape_factor_names[static_cast<std::size_t>(l.factor)];
             if (l.rule == shape_label::kind::categorical) {
-                LATENT_CHECK(labels_.size() == 1, config_error, "shapes_options: the categorical label on ", f,
-                             " must be the only label (", labels_.size(), " given); use binary rules for several");
+                LATENT_CHECK(std::all_of(labels_.begin(), labels_.end(),
+                                         [](const shape_label& o) { return o.rule == shape_label::kind::categorical; }),
+                             config_error, "shapes_options: the categorical label on ", f,
+                             " is mixed with binary rules; use categorical labels only (factor values, e.g. for "
+                             "triplets) or binary rules only");
                 LATENT_CHECK(size >= 2, config_error, "shapes_options: a categorical label on ", f,
                              " needs at least 2 values, it has ", size);
             } else {
@@ -274,7 +292,11 @@ public:
         layout_.shape = {1, options_.image_size(), options_.image_size()};
         const auto& labels = options_.labels();
         layout_.label_width = static_cast<int>(labels.size());
-        layout_.classes = labels[0].rule == shape_label::kind::categorical ? sizes_[std::size_t(labels[0].factor)] : 2;
+        // Several categorical labels: the largest factor, so that every column's values are < classes.
+        layout_.classes = 2;
+        for (const auto& l : labels)
+            if (l.rule == shape_label::kind::categorical)
+                layout_.classes = std::max(layout_.classes, sizes_[std::size_t(l.factor)]);
         for (const auto& l : labels) layout_.label_names.push_back(l.label_name());
     }
 
