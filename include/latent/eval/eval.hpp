@@ -10,3 +10,4 @@
 #include "latent/eval/pca.hpp"                // principal directions of a point set
 #include "latent/eval/probes.hpp"             // label prediction from a representation
 #include "latent/eval/switch_accuracy.hpp"    // seed 000 Method 1 and its judge
+#include "latent/eval/triplet_accuracy.hpp"   // per-query triplet accuracy in own and other masked subspaces
