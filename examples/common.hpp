@@ -91,20 +91,21 @@ inline tensor<std::int32_t, cpu> label_rows(const std::vector<std::int32_t>& lab
     return tensor<std::int32_t, cpu>::from_host({static_cast<std::int64_t>(labels.size()), 1}, labels);
 }
 
-/// Calls `train.template operator()<B>()` with B the backend --device names: cpu, or cuda in the
-/// example's CUDA build; config_error naming the `_cuda` build otherwise.
+/// Calls `train.template operator()<B>()` with B the backend --device names: cpu in the plain
+/// build; latent::device (--device cuda, its default there) in the example's CUDA build. The CUDA
+/// build has no cpu path: instantiating every model for both backends doubled nvcc's work for
+/// what the plain build already does. config_error naming the other build otherwise.
 template <class Train>
 void run_on_device(const std::string& device, const std::string& example, Train&& train) {
-    if (device == "cuda") {
 #if defined(__CUDACC__)
-        train.template operator()<latent::device>();
-        return;
+    LATENT_CHECK(device == "cuda", config_error, example, "_cuda runs on the GPU (--device cuda); for --device ",
+                 device, " run ", example, ", the plain build");
+    train.template operator()<latent::device>();
 #else
-        throw config_error(example + ": --device cuda needs the CUDA build of this example (" + example +
-                           "_cuda, from the cuda preset)");
-#endif
-    }
+    LATENT_CHECK(device == "cpu", config_error, example, ": --device ", device, " needs the CUDA build of this example (",
+                 example, "_cuda, from the cuda preset)");
     train.template operator()<cpu>();
+#endif
 }
 
 /// A tensor of backend B back on the host (the same handle when B is the host).

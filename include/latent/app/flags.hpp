@@ -36,7 +36,7 @@ namespace latent {
 ///   --batch N      examples per step (>= 1)
 ///   --lr X         learning rate (> 0)
 ///   --seed N       seed of every random choice
-///   --device D     cpu or cuda
+///   --device D     cpu or cuda (default: cuda when compiled by nvcc, else cpu)
 ///   --quick        a short run (small subset, few epochs): a smoke test
 ///   --resume       continue from the checkpoint in --out, if there is one
 struct common_flags {
@@ -46,7 +46,12 @@ struct common_flags {
     std::int64_t batch = 64;
     double lr = 1e-3;
     std::uint64_t seed = 1;
+    // Where a program compiled by nvcc runs by default: on the GPU.
+#if defined(__CUDACC__)
+    std::string device = "cuda";
+#else
     std::string device = "cpu";
+#endif
     bool quick = false;
     bool resume = false;
 };
