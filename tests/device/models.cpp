@@ -14,6 +14,7 @@
 #include <latent/models/vae.hpp>
 #include <latent/models/swap.hpp>
 #include <latent/models/tcvae.hpp>
+#include <latent/models/triplet_vae.hpp>
 #include <latent/train/trainer.hpp>
 
 using namespace device_test;
@@ -81,6 +82,19 @@ TEST_CASE("device models: β-TCVAE with either estimator of log q(z) matches the
     const auto options = model_options{}.size("z", 3).weight("tc.tc", 5).set("tc.dataset_size", 100);
     check_model<beta_tcvae<>>(images, options, x, y);
     check_model<beta_tcvae<bernoulli_likelihood, minibatch_stratified>>(images, options, x, y);
+}
+
+TEST_CASE("device models: the triplet VAE with fixed and with learned masks matches the cpu backend, triplets included") {
+    // Two queries, each a factor's value index per example (3 and 4 values).
+    const data::example_layout images{{1, 6, 6}, 2, 4, {"a", "b"}};
+    const auto x = random_tensor<float>({8, 1, 6, 6}, 17, 0.0, 1.0);
+    const auto a = random_labels(8, 3, 18).to_vector(), b = random_labels(8, 4, 19).to_vector();
+    std::vector<std::int32_t> ys;
+    for (std::size_t i = 0; i < 8; ++i) ys.insert(ys.end(), {a[i], b[i]});
+    const auto y = tensor<std::int32_t>::from_host({8, 2}, ys);
+    check_model<triplet_vae<>>(images, model_options{}.size("z", 4).set("triplet.mask_dims", 2).weight("triplet", 2),
+                               x, y);
+    check_model<triplet_vae<bernoulli_likelihood, learned_masks>>(images, model_options{}.size("z", 4), x, y);
 }
 
 TEST_CASE("device models: the swap model (same-label reconstruction, conditional discriminator) matches the cpu backend, partners included") {
