@@ -108,7 +108,7 @@ void run(int argc, char** argv) {
     LATENT_CHECK(c.eval_size <= 92160, config_error, "--eval ", c.eval_size, " is more than the 92 160 shapes");
     c.models = examples::parse_models(models, model_names);
     if (c.flags.quick) {
-        c.flags.epochs = std::min(c.flags.epochs, 2);
+        c.flags.epochs = std::min(c.flags.epochs, 3);
         c.eval_size = std::min<std::int64_t>(c.eval_size, 2000);
     }
     examples::run_on_device(c.flags.device, "disentangle_shapes", [&]<backend B>() { train_and_report<B>(c); });
@@ -273,9 +273,9 @@ void train_and_report(const config& c) {
 
     const data::shapes set = factor_shapes();
     const data::index_list order = data::epoch_permutation(set.size(), flags.seed, 0);
-    // Every image trains (--quick: 6000 of them); the metrics read a seeded sample of them, as
+    // Every image trains (--quick: 12 000 of them); the metrics read a seeded sample of them, as
     // disentanglement metrics are computed on the training distribution.
-    const data::index_list train_ids(order.begin(), order.begin() + (flags.quick ? 6000 : set.size()));
+    const data::index_list train_ids(order.begin(), order.begin() + (flags.quick ? 12000 : set.size()));
     const data::index_list eval_ids(order.begin(), order.begin() + c.eval_size);
     const auto eval_set = data::read_batch<float, cpu>(set, eval_ids);
     const eval::host_labels factors = all_factors(set, eval_ids);
