@@ -87,17 +87,18 @@ inline std::vector<vec> normals(generator gen, std::int64_t n, int count) {
     return out;
 }
 
-/// Checks every parameter's autograd gradient of `loss().main` (loss() returns step_losses and
-/// must draw the same noise each call) against central differences of it; returns each
-/// parameter's largest gradient, so that a caller can check the comparison meant something.
-template <class M, class F>
-std::map<std::string, double> check_gradient(M& m, F loss) {
+/// Checks the autograd gradient of `loss().main` for every parameter in `params` (loss() returns
+/// step_losses and must draw the same noise each call) against central differences of it;
+/// returns each parameter's largest gradient, so that a caller can check the comparison meant
+/// something.
+template <class F>
+std::map<std::string, double> check_gradient_of(const std::vector<parameter<double, cpu>*>& params, F loss) {
     const auto l = loss();
-    for (auto* p : m.parameters()) p->zero_grad();
+    for (auto* p : params) p->zero_grad();
     backward(l.main);
     const double h = 1e-6;
     std::map<std::string, double> largest;
-    for (auto* p : m.parameters()) {
+    for (auto* p : params) {
         const vec g = p->grad().to_vector();
         const vec base = p->value().to_vector();
         for (std::size_t k = 0; k < base.size(); ++k) {
@@ -115,6 +116,12 @@ std::map<std::string, double> check_gradient(M& m, F loss) {
         }
     }
     return largest;
+}
+
+/// check_gradient_of every parameter of model `m`.
+template <class M, class F>
+std::map<std::string, double> check_gradient(M& m, F loss) {
+    return check_gradient_of(m.parameters(), loss);
 }
 
 }  // namespace toy
