@@ -24,9 +24,10 @@
 //
 // Writes to --out: metrics.json (mig_<model>, factorvae_<model>, dci_<model>, recon_<model>,
 // dci_completeness_<model>, epochs_<model>, train_seconds_<model>, triplet_acc_own_<query>,
-// triplet_acc_other_<query>, seconds), traversal_<model>.png (a row per latent dim, each swept
-// over ±2.5 from one image's code), triplet_<query>.png (the query's two strongest dims,
-// coloured by its factor), and checkpoints under checkpoints/<model>.
+// triplet_acc_other_<query>, seconds), table.md (the metric table, as docs/results.md shows it),
+// traversal_<model>.png (a row per latent dim, each swept over ±2.5 from one image's code),
+// triplet_<query>.png (the query's two strongest dims, coloured by its factor), and checkpoints
+// under checkpoints/<model>.
 #include "common.hpp"
 
 #include <latent/app/flags.hpp>
@@ -38,6 +39,7 @@
 #include <latent/eval/disentanglement.hpp>
 #include <latent/eval/factorvae_score.hpp>
 #include <latent/eval/triplet_accuracy.hpp>
+#include <latent/io/atomic_file.hpp>
 #include <latent/io/plot.hpp>
 #include <latent/io/png.hpp>
 #include <latent/models/networks.hpp>
@@ -266,6 +268,21 @@ std::vector<std::vector<double>> triplet_masks(Model& model) {
     return model.template term<triplet_constraint<"z", Masks>>().masks();
 }
 
+/// table.md: the metric table of the models that ran, in docs/results.md's layout.
+void write_table(const std::filesystem::path& path, const metrics& m, const std::vector<std::string>& models) {
+    std::string text = "| model | MIG | FactorVAE | DCI disentanglement | DCI completeness | recon (nats) | epochs (s) |\n"
+                       "|---|---|---|---|---|---|---|\n";
+    for (const auto& name : models) {
+        char row[256];
+        std::snprintf(row, sizeof row, "| %s | %.3f | %.3f | %.3f | %.3f | %.2f | %.0f (%.0f) |\n", name.c_str(),
+                      m.get("mig_" + name), m.get("factorvae_" + name), m.get("dci_" + name),
+                      m.get("dci_completeness_" + name), m.get("recon_" + name), m.get("epochs_" + name),
+                      m.get("train_seconds_" + name));
+        text += row;
+    }
+    write_file_atomically(path, [&](atomic_file_writer& w) { w.write(text.data(), text.size()); });
+}
+
 template <backend B>
 void train_and_report(const config& c) {
     const common_flags& flags = c.flags;
@@ -351,6 +368,7 @@ void train_and_report(const config& c) {
     m.set("eval_images", double(c.eval_size));
     m.set("train_images", n_train);
     m.set("seconds", since(began));
+    write_table(flags.out / "table.md", m, c.models);
     examples::finish(m, flags.out);
 }
 
