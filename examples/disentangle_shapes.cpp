@@ -134,17 +134,17 @@ eval::host_labels all_factors(const data::shapes& set, const data::index_list& i
     return eval::host_labels(v, data::shape_factor_count);
 }
 
-/// −log p(x | z = posterior mean) per image under the Bernoulli likelihood, averaged over `x`.
+/// −log p(x | z = posterior mean) per image under the Bernoulli likelihood, averaged over `x`;
+/// `codes` are x's posterior means (codes_of), so the images are not encoded a second time.
 template <class Model, backend B>
-double reconstruction_error(Model& model, const data::batch<float, cpu>& x) {
+double reconstruction_error(Model& model, const data::batch<float, cpu>& x, const tensor<float, cpu>& codes) {
     const std::int64_t n = x.x.shape()[0], chunk = 500;
     const auto xs = x.x.to_vector();
     double total = 0;
     for (std::int64_t at = 0; at < n; at += chunk) {
         const std::int64_t k = std::min(chunk, n - at);
-        const auto xb = on<B>(x.x.rows(at, at + k).clone());
         const auto yb = on<B>(x.y.rows(at, at + k).clone());
-        const auto mean = host(model.decode(model.encode_mean(xb, yb), yb)).to_vector();
+        const auto mean = host(model.decode(on<B>(codes.rows(at, at + k).clone()), yb)).to_vector();
         for (std::size_t e = 0; e < mean.size(); ++e) {
             const double p = std::clamp<double>(mean[e], 1e-6, 1 - 1e-6), t = xs[static_cast<std::size_t>(at * pixels) + e];
             total -= t * std::log(p) + (1 - t) * std::log1p(-p);
@@ -212,7 +212,7 @@ tensor<float, cpu> measure(Model& model, const std::string& name, const config& 
     const eval::dci_report d = eval::dci(points, factors);
     m.set("dci_" + name, d.disentanglement);
     m.set("dci_completeness_" + name, d.completeness);
-    m.set("recon_" + name, reconstruction_error<Model, B>(model, eval_set));
+    m.set("recon_" + name, reconstruction_error<Model, B>(model, eval_set, codes));
     write_traversal<Model, B>(model, codes, eval_set, row_names, c.flags.out / ("traversal_" + name + ".png"),
                               name + ": each latent swept over +-2.5");
     std::fprintf(stderr, "%s: MIG %.3f, FactorVAE %.3f, DCI %.3f, recon %.2f\n", name.c_str(), m.get("mig_" + name),
