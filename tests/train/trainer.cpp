@@ -289,6 +289,34 @@ TEST_CASE("trainer: alternating steps the model first, then the discriminator (S
                          doctest::Contains("no parameter group \"critic\""), config_error);
 }
 
+TEST_CASE("losses: loss_set::adversaries gives the adversaries' losses of the full set and no main loss") {
+    // The alternating trainer's second turn asks for these alone; the by-hand step above computes
+    // every loss and gets the same discriminator step.
+    auto all = make_toy_swap(), only = make_toy_swap();
+    const auto full = all.losses(toy_x, toy_y);
+    const auto adversaries = only.losses(toy_x, toy_y, loss_set::adversaries);
+    CHECK_FALSE(adversaries.has_main);
+    REQUIRE(full.others.size() == 1);
+    REQUIRE(adversaries.others.size() == 1);
+    CHECK(adversaries.others[0].group == "discriminator");
+    CHECK(adversaries.others[0].loss.item() == doctest::Approx(full.others[0].loss.item()).epsilon(1e-14));
+    for (const auto& [name, value] : adversaries.terms) {
+        const bool adversary_term = name == "discriminator" || name == "gan.s.d_accuracy";
+        CHECK_MESSAGE(adversary_term, name);
+    }
+
+    // A label adversary (CSVAE's) keeps its own loss and drops the encoder's piece.
+    const auto roll = data::make_swiss_roll(16, 2);
+    const auto [x, y] = first_batch(roll.data, 16);
+    auto c1 = make_csvae(roll.data.layout()), c2 = make_csvae(roll.data.layout());
+    const auto c_full = c1.losses(x, y);
+    const auto c_adv = c2.losses(x, y, loss_set::adversaries);
+    CHECK_FALSE(c_adv.has_main);
+    REQUIRE(c_adv.others.size() == c_full.others.size());
+    for (std::size_t i = 0; i < c_adv.others.size(); ++i)
+        CHECK(c_adv.others[i].loss.item() == doctest::Approx(c_full.others[i].loss.item()).epsilon(1e-14));
+}
+
 TEST_CASE("trainer: a gated discriminator skips the batches where it is accurate enough") {
     for (const bool alternating : {false, true}) {
         auto m = make_toy_swap(1e-9);  // steps only at accuracy 0

@@ -223,9 +223,20 @@ public:
     step_losses<T, B> losses(const tensor_type& x, const labels_type& y, const tensor_type& labelled) {
         return losses(x, y, &labelled);
     }
+    /// Only the losses `wanted` says: with loss_set::adversaries, those of the adversaries' groups
+    /// (`others`), equal to the ones losses(x, y) gives at the same model and generator state;
+    /// `main` is then empty. The alternating trainer's adversary turn.
+    step_losses<T, B> losses(const tensor_type& x, const labels_type& y, loss_set wanted) {
+        return losses(x, y, nullptr, wanted);
+    }
+    step_losses<T, B> losses(const tensor_type& x, const labels_type& y, const tensor_type& labelled,
+                             loss_set wanted) {
+        return losses(x, y, &labelled, wanted);
+    }
 
 private:
-    step_losses<T, B> losses(const tensor_type& x, const labels_type& y, const tensor_type* labelled) {
+    step_losses<T, B> losses(const tensor_type& x, const labels_type& y, const tensor_type* labelled,
+                             loss_set wanted = loss_set::all) {
         // Without a mask every label is visible: nothing is copied. With one, its visible labels are
         // counted on the host, and y is copied with the hidden ones read as 0 only when some are hidden.
         const std::int64_t visible = labelled != nullptr ? count_visible(y, *labelled) : y.rows();
@@ -235,7 +246,12 @@ private:
         f.labels = [this](const labels_type& raw) { return labels_of(raw); };
         f.reconstruction_nll = [this, &f](const var_type& latent) { return reconstruction_nll(f, latent); };
         f.gen = &gen_;
+        f.wanted = wanted;
         step_losses<T, B> out;
+        if (wanted == loss_set::adversaries) {
+            std::apply([&](auto&... t) { (t.add(f, out), ...); }, terms_);
+            return out;
+        }
         const elbo_view<T, B> view{
             f,
             reconstruction_nll(f, concat_samples(f)),

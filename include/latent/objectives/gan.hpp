@@ -80,16 +80,7 @@ struct gan_discriminator {
             parts[k] = x2.of(f.samples[k]);
             const var<T, B> fake = f.decode(concat_features(std::span<const var<T, B>>(parts)), x2.labels);
 
-            // The generator's pieces reach D's parameters too; the trainer clears D's gradients
-            // before its own step, so only encoder and decoder learn from them.
-            var<T, B> generator_loss = mean(real_nll(logit(fake, x2.labels)));
-            if (prior_fakes_) {
-                for (std::size_t i = 0; i < parts.size(); ++i)
-                    if (i != k) parts[i] = var<T, B>(standard_normal_like(f.samples[i].value(), gen));
-                const var<T, B> dreamt = f.decode(concat_features(std::span<const var<T, B>>(parts)), x2.labels);
-                generator_loss = generator_loss + mean(real_nll(logit(dreamt, x2.labels)));
-            }
-            out.add_main(name_, generator_loss * weight_);
+            if (f.wanted == loss_set::all) add_generator_loss(f, fake, parts, k, x2, out);
 
             const var<T, B> on_fake = logit(detach(fake), x2.labels);
             const var<T, B> on_real = logit(x2.of(f.x), x2.labels);
@@ -97,6 +88,21 @@ struct gan_discriminator {
             const double accuracy = batch_accuracy(on_real.value(), on_fake.value());
             out.add_group(group, group, own, gate_ == 0 || accuracy < gate_);
             out.terms.emplace_back(name_ + ".d_accuracy", accuracy);
+        }
+
+        /// λ·(−log D(Dec(z1, s2), id2) [− log D(Dec(z, s2), id2)]) into the main loss. It reaches D's
+        /// parameters too; the trainer clears D's gradients before its own step, so only encoder
+        /// and decoder learn from it.
+        void add_generator_loss(const forward_pass<T, B>& f, const var<T, B>& fake, std::vector<var<T, B>>& parts,
+                                std::size_t k, const partners<T, B>& x2, step_losses<T, B>& out) {
+            var<T, B> generator_loss = mean(real_nll(logit(fake, x2.labels)));
+            if (prior_fakes_) {
+                for (std::size_t i = 0; i < parts.size(); ++i)
+                    if (i != k) parts[i] = var<T, B>(standard_normal_like(f.samples[i].value(), *f.gen));
+                const var<T, B> dreamt = f.decode(concat_features(std::span<const var<T, B>>(parts)), x2.labels);
+                generator_loss = generator_loss + mean(real_nll(logit(dreamt, x2.labels)));
+            }
+            out.add_main(name_, generator_loss * weight_);
         }
 
         void for_each_module(const std::function<void(nn::module<T, B>&)>& fn) {

@@ -33,7 +33,9 @@ struct same_label_reconstruction {
         void add(const forward_pass<T, B>& f, step_losses<T, B>& out) {
             LATENT_CHECK(f.reconstruction_nll != nullptr && f.gen != nullptr, config_error, name_,
                          ": the forward pass carries no likelihood or generator (only training passes do)");
+            // Drawn in every turn, so that the terms after this one draw what they would in a full set.
             const partners<T, B> x1_prime = draw_partners(f, *f.gen, partner_kind::same_label);
+            if (f.wanted == loss_set::adversaries) return;
             std::vector<var<T, B>> parts = f.samples;
             const std::size_t k = f.layout->index_of(Segment.view());
             parts[k] = x1_prime.of(f.samples[k]);

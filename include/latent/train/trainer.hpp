@@ -189,21 +189,22 @@ public:
 
     /// One batch: losses, the backward passes, every optimizer's step. Returns each term's batch value.
     std::vector<std::pair<std::string, double>> step(const tensor<T, B>& x, const tensor<std::int32_t, B>& y) {
-        return step_on([&] { return model_.losses(x, y); });
+        return step_on([&](loss_set wanted) { return model_.losses(x, y, wanted); });
     }
     /// The same for a semi-supervised batch: `labelled` [n] is 1 where y is visible, 0 where hidden.
     std::vector<std::pair<std::string, double>> step(const tensor<T, B>& x, const tensor<std::int32_t, B>& y,
                                                      const tensor<T, B>& labelled) {
-        return step_on([&] { return model_.losses(x, y, labelled); });
+        return step_on([&](loss_set wanted) { return model_.losses(x, y, labelled, wanted); });
     }
 
 private:
     struct group_state;
 
-    /// `compute` gives the batch's losses; it is called again for the second turn when alternating.
+    /// `compute(wanted)` gives the batch's losses; when alternating it is called again for the
+    /// second turn, which needs only the adversaries' losses.
     template <class Compute>
     std::vector<std::pair<std::string, double>> step_on(Compute&& compute) {
-        step_losses<T, B> losses = compute();
+        step_losses<T, B> losses = compute(loss_set::all);
         check_finite(losses);
         for (auto& g : groups_) g.opt->zero_grad();
         if (!options_.alternating()) {
@@ -216,7 +217,7 @@ private:
             step_group(group_named(model_group));
             if (!losses.others.empty()) {
                 // Algorithm 1's adversary turn: the losses of the model as it is now.
-                step_losses<T, B> again = compute();
+                step_losses<T, B> again = compute(loss_set::adversaries);
                 check_finite(again);
                 backward_groups(again);
                 for (auto& g : groups_)
