@@ -198,19 +198,17 @@ struct evaluation {
 template <backend B, class Model>
 tensor<float, cpu> measure(Model& model, const std::string& name, const config& c, const evaluation& e,
                            const std::vector<std::string>& row_names, metrics& m) {
-    const data::batch<float, cpu>& eval_set = e.images;
-    const eval::host_labels& factors = e.factors;
     const tensor<float, cpu> codes = encode_dataset(model, e.set, e.ids, 500).latents;
     const eval::host_points points(codes);
-    m.set("mig_" + name, eval::mutual_information_gap(points, factors, 20).mig);
+    m.set("mig_" + name, eval::mutual_information_gap(points, e.factors, 20).mig);
     auto votes = eval::factorvae_options{}.seed(c.flags.seed);
     if (c.flags.quick) votes.train_votes(1000).eval_votes(500);
-    m.set("factorvae_" + name, eval::factorvae_score(points, factors, votes).score);
-    const eval::dci_report d = eval::dci(points, factors);
+    m.set("factorvae_" + name, eval::factorvae_score(points, e.factors, votes).score);
+    const eval::dci_report d = eval::dci(points, e.factors);
     m.set("dci_" + name, d.disentanglement);
     m.set("dci_completeness_" + name, d.completeness);
-    m.set("recon_" + name, reconstruction_error<Model, B>(model, eval_set, codes));
-    write_traversal<Model, B>(model, codes, eval_set, row_names, c.flags.out / ("traversal_" + name + ".png"),
+    m.set("recon_" + name, reconstruction_error<Model, B>(model, e.images, codes));
+    write_traversal<Model, B>(model, codes, e.images, row_names, c.flags.out / ("traversal_" + name + ".png"),
                               name + ": each latent swept over +-2.5");
     std::fprintf(stderr, "%s: MIG %.3f, FactorVAE %.3f, DCI %.3f, recon %.2f\n", name.c_str(), m.get("mig_" + name),
                  m.get("factorvae_" + name), m.get("dci_" + name), m.get("recon_" + name));

@@ -90,6 +90,20 @@ struct gan_discriminator {
             out.terms.emplace_back(name_ + ".d_accuracy", accuracy);
         }
 
+        void for_each_module(const std::function<void(nn::module<T, B>&)>& fn) {
+            if (conditioned_) conditioned_->for_each_module(fn);
+            else fn(*plain_);
+        }
+        /// D's logit for images [n, …] under labels y: [n, 1].
+        var<T, B> logit(const var<T, B>& images, const label_batch<T, B>& y) {
+            return conditioned_ ? (*conditioned_)(images, y.classes) : (*plain_)(images);
+        }
+        /// How many lookup tables condition D on the label (0 for binary labels).
+        std::size_t tables() const { return conditioned_ ? conditioned_->tables() : 0; }
+
+        static constexpr const char* group = "discriminator";
+
+    private:
         /// λ·(−log D(Dec(z1, s2), id2) [− log D(Dec(z, s2), id2)]) into the main loss. It reaches D's
         /// parameters too; the trainer clears D's gradients before its own step, so only encoder
         /// and decoder learn from it.
@@ -105,20 +119,6 @@ struct gan_discriminator {
             out.add_main(name_, generator_loss * weight_);
         }
 
-        void for_each_module(const std::function<void(nn::module<T, B>&)>& fn) {
-            if (conditioned_) conditioned_->for_each_module(fn);
-            else fn(*plain_);
-        }
-        /// D's logit for images [n, …] under labels y: [n, 1].
-        var<T, B> logit(const var<T, B>& images, const label_batch<T, B>& y) {
-            return conditioned_ ? (*conditioned_)(images, y.classes) : (*plain_)(images);
-        }
-        /// How many lookup tables condition D on the label (0 for binary labels).
-        std::size_t tables() const { return conditioned_ ? conditioned_->tables() : 0; }
-
-        static constexpr const char* group = "discriminator";
-
-    private:
         /// The fraction of D's calls that are right: reals above ½, fakes below.
         static double batch_accuracy(const tensor<T, B>& real, const tensor<T, B>& fake) {
             const std::vector<T> r = real.to_vector(), g = fake.to_vector();
