@@ -2,6 +2,7 @@
 // loops in double, on tiny networks whose weights are fixed (MODELS.md §1–4).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <utility>
@@ -146,6 +147,15 @@ std::pair<vec, vec> swap_codes(const std::map<std::string, vec>& w, const vec& x
     }
     return {z, s};
 }
+/// linear_networks() but for the discriminator: an MLP with one hidden layer of 3 units, so that
+/// a lookup table conditions its hidden layer on the label.
+networks<double, cpu> linear_networks_conditioned_discriminator() {
+    networks<double, cpu> n = linear_networks();
+    n.make = [linear = n.make](const net_request& r, generator& gen) -> std::unique_ptr<nn::module<double, cpu>> {
+        return r.role == net_role::discriminator ? mlp_networks<double, cpu>({3}).make(r, gen) : linear(r, gen);
+    };
+    return n;
+}
 using toy_swap = model<partition<block<"z", 1, standard_normal, gaussian_posterior<from_x>>,
                                  block<"s", 1, no_prior, deterministic<from_x>>>,
                        bernoulli_likelihood, gan_discriminator<"s">>;
@@ -153,7 +163,8 @@ using toy_swap = model<partition<block<"z", 1, standard_normal, gaussian_posteri
 
 TEST_CASE("losses: the GAN discriminator on swapped decodes, generator and discriminator losses term by term") {
     const data::example_layout flat{{2}, 1, 3, {"class"}};
-    auto m = toy_swap::build(cpu{}, flat, linear_networks(),
+    const auto nets = linear_networks_conditioned_discriminator();
+    auto m = toy_swap::build(cpu{}, flat, nets,
                              model_options{}.weight("gan.s", 0.5).weight("discriminator", 2).set("gan.s.real_target", 0.9),
                              4);
     const auto w = fix_weights(m);
@@ -176,18 +187,28 @@ TEST_CASE("losses: the GAN discriminator on swapped decodes, generator and discr
         const vec logits = affine(w.at("decoder.weight"), w.at("decoder.bias"), {zi, si});
         return vec{sigmoid(logits[0]), sigmoid(logits[1])};
     };
-    // The linear factory's discriminator is one layer, its logit: no layer before it to condition.
-    REQUIRE(m.term<gan_discriminator<"s">>().tables() == 0);
-    auto d_logit = [&](const vec& img) { return affine(w.at("discriminator.weight"), w.at("discriminator.bias"), img)[0]; };
+    // D(x, id) = W2·relu(W1·x + b1 + T[id]) + b2: one table, at its hidden layer.
+    REQUIRE(m.term<gan_discriminator<"s">>().tables() == 1);
+    std::vector<vec> p;  // W1 b1 W2 b2 T
+    for (auto* q : m.parameters("discriminator")) p.push_back(q->value().to_vector());
+    REQUIRE(p.size() == 5);
+    auto d_logit = [&](const vec& img, std::int32_t id) {
+        vec h = affine(p[0], p[1], img);
+        for (std::size_t k = 0; k < 3; ++k) h[k] = std::max(h[k] + p[4][static_cast<std::size_t>(id) * 3 + k], 0.0);
+        return affine(p[2], p[3], h)[0];
+    };
+    // Every image is judged under its partner's label id2, never its own: the two differ here.
+    REQUIRE(d_logit({0.2, 0.9}, 0) != doctest::Approx(d_logit({0.2, 0.9}, 1)));
     double gen_swapped = 0, gen_dreamt = 0, d_fake = 0, d_real = 0;
     for (std::size_t i = 0; i < 3; ++i) {
         const std::size_t j = partner[i];
-        const double lf = d_logit(image(z[i], s[j]));
-        const double ld = d_logit(image(dreamt[i], s[j]));
+        const std::int32_t id2 = ys[j];
+        const double lf = d_logit(image(z[i], s[j]), id2);
+        const double ld = d_logit(image(dreamt[i], s[j]), id2);
         gen_swapped += softplus(-lf);  // −log σ(l)
         gen_dreamt += softplus(-ld);
         d_fake += softplus(lf);  // −log(1 − σ(l))
-        const double lr = d_logit({xs[2 * j], xs[2 * j + 1]});  // the positive is the partner x2
+        const double lr = d_logit({xs[2 * j], xs[2 * j + 1]}, id2);  // the positive is the partner x2
         d_real += softplus(lr) - 0.9 * lr;  // −[t·log σ(l) + (1 − t)·log(1 − σ(l))]
     }
     CHECK(term(l, "gan.s") == doctest::Approx(0.5 * (gen_swapped + gen_dreamt) / 3).epsilon(1e-12));
@@ -198,13 +219,14 @@ TEST_CASE("losses: the GAN discriminator on swapped decodes, generator and discr
     // D's accuracy: positives (the partners) above ½, swapped fakes below.
     double right = 0;
     for (std::size_t i = 0; i < 3; ++i) {
-        right += d_logit({xs[2 * partner[i]], xs[2 * partner[i] + 1]}) > 0;
-        right += d_logit(image(z[i], s[partner[i]])) < 0;
+        const std::int32_t id2 = ys[partner[i]];
+        right += d_logit({xs[2 * partner[i]], xs[2 * partner[i] + 1]}, id2) > 0;
+        right += d_logit(image(z[i], s[partner[i]]), id2) < 0;
     }
     CHECK(term(l, "gan.s.d_accuracy") == doctest::Approx(right / 6));
     // Gated at a: D steps only on batches where its accuracy is under a.
     for (const double gate : {1e-9, 1.0}) {
-        auto gated = toy_swap::build(cpu{}, flat, linear_networks(), model_options{}.set("gan.s.gate", gate), 4);
+        auto gated = toy_swap::build(cpu{}, flat, nets, model_options{}.set("gan.s.gate", gate), 4);
         fix_weights(gated);
         const auto lg =
             gated.losses(tensor<double, cpu>::from_host({3, 2}, xs), tensor<std::int32_t, cpu>::from_host({3, 1}, ys));
@@ -213,8 +235,7 @@ TEST_CASE("losses: the GAN discriminator on swapped decodes, generator and discr
     CHECK(m.groups() == std::vector<std::string>{"model", "discriminator"});
 
     // Without the dreamt fakes the generator has the swapped piece alone.
-    auto plain = toy_swap::build(cpu{}, flat, linear_networks(),
-                                 model_options{}.weight("gan.s", 0.5).set("gan.s.prior_fakes", 0), 4);
+    auto plain = toy_swap::build(cpu{}, flat, nets, model_options{}.weight("gan.s", 0.5).set("gan.s.prior_fakes", 0), 4);
     fix_weights(plain);
     const auto lp = plain.losses(tensor<double, cpu>::from_host({3, 2}, xs), tensor<std::int32_t, cpu>::from_host({3, 1}, ys));
     CHECK(term(lp, "gan.s") == doctest::Approx(0.5 * gen_swapped / 3).epsilon(1e-12));
