@@ -37,7 +37,7 @@ struct swap_config {
     common_flags flags;
     int stop_after = 0;
     std::int64_t z_dim = 16, s_dim = 16;
-    double lambda = 16, kl_weight = 20, swap_weight = 2, d_lr = 2e-4, real_target = 0.95, gate = 0;
+    double lambda = 16, kl_weight = 20, swap_weight = 2, d_lr = 2e-4, real_target = 0.95, gate = 0, beta1 = 0.9;
     std::string d_optimizer = "adam";
     double time_budget = 0;
 };
@@ -54,7 +54,8 @@ inline flag_parser& add_swap_flags(flag_parser& p, swap_config& c) {
         .option("--d-optimizer", c.d_optimizer, "the discriminator's optimizer: adam or sgd (the authors')")
         .option("--d-lr", c.d_lr, "the discriminator's learning rate", 0.0)
         .option("--real-target", c.real_target, "the discriminator's target for real images (one-sided smoothing)", 0.0)
-        .option("--gate", c.gate, "step the discriminator only while its batch accuracy is below this (0: always)", 0.0)
+        .option("--beta1", c.beta1, "Adam's β1 for every group (the authors' and DCGAN's 0.5)")
+        .option("--gate", c.gate, "step the discriminator only while its batch accuracy is below this (0: always)")
         .option("--time-budget", c.time_budget,
                 "stop each model's training after the epoch in which this many seconds passed (0: none)", 0.0);
 }
@@ -65,7 +66,8 @@ inline void check_swap_config(const swap_config& c) {
                  "' (known: sgd, adam)");
     LATENT_CHECK(c.real_target > 0 && c.real_target <= 1, config_error, "--real-target: ", c.real_target,
                  " is not in (0, 1]");
-    LATENT_CHECK(c.gate <= 1, config_error, "--gate: ", c.gate, " is not in [0, 1]");
+    LATENT_CHECK(c.gate >= 0 && c.gate <= 1, config_error, "--gate: ", c.gate, " is not in [0, 1]");
+    LATENT_CHECK(c.beta1 >= 0 && c.beta1 < 1, config_error, "--beta1: ", c.beta1, " is not in [0, 1)");
 }
 
 /// The model options of --z-dim … --swap-weight, and with `adversary` those of --lambda … --gate.
@@ -93,10 +95,11 @@ std::pair<int, double> train_swap(M& m, const S& train, const data::index_list& 
                        .resume(c.flags.resume)
                        .stop_after(c.stop_after)
                        .time_budget(c.time_budget);
+    options.group_optimizer("model", adam_options{}.lr(c.flags.lr).betas(c.beta1, 0.999));
     const auto groups = m.groups();
     if (std::find(groups.begin(), groups.end(), "discriminator") != groups.end())
         options.alternating(true).group_optimizer(
-            "discriminator", c.d_optimizer == "adam" ? optimizer_choice{adam_options{}.lr(c.d_lr)}
+            "discriminator", c.d_optimizer == "adam" ? optimizer_choice{adam_options{}.lr(c.d_lr).betas(c.beta1, 0.999)}
                                                      : optimizer_choice{sgd_options{}.lr(c.d_lr)});
     const auto began = std::chrono::steady_clock::now();
     trainer t(m, std::move(options));

@@ -11,7 +11,7 @@
 //
 //   swap_fashion --out DIR [--data DIR] [--epochs N] [--batch N] [--lr X] [--seed N] [--quick] [--resume]
 //                [--device cpu|cuda] [--z-dim N] [--s-dim N] [--lambda X] [--kl-weight X]
-//                [--swap-weight X] [--d-optimizer adam|sgd] [--d-lr X] [--real-target X] [--gate X] [--time-budget S]
+//                [--swap-weight X] [--d-optimizer adam|sgd] [--d-lr X] [--real-target X] [--beta1 X] [--gate X] [--time-budget S]
 //                [--models swap,swap_noadv]
 //
 // Writes to --out: metrics.json (z_error_train, z_error_test, s_error_train, s_error_test,

@@ -15,10 +15,13 @@
 //     held-out identities (swap_mse_seen, swap_mse_unseen), beside the error of answering x1
 //     itself (copy_mse_unseen: what a swap that ignored s2 would score) and the reconstruction
 //     error (recon_mse).
+// `--models swap,swap_noadv` also trains the ablation without the adversary and scores it the
+// same way, its metrics ending in _noadv.
 //
 //   swap_shapes --out DIR [--epochs N] [--batch N] [--lr X] [--seed N] [--quick] [--resume] [--device cpu|cuda]
 //               [--z-dim N] [--s-dim N] [--lambda X] [--kl-weight X] [--swap-weight X] [--d-optimizer adam|sgd]
-//               [--d-lr X] [--real-target X] [--gate X] [--time-budget S] [--train-images N]
+//               [--d-lr X] [--real-target X] [--beta1 X] [--gate X] [--time-budget S] [--train-images N]
+//               [--models swap,swap_noadv]
 //
 // Writes to --out: metrics.json, latents.csv (z_<i> and s_<i> of 1000 seen test images, the
 // label their identity) and model.safetensors, the figures of swap_common.hpp on seen test
@@ -31,6 +34,7 @@
 #include <latent/models/networks.hpp>
 #include <latent/models/swap.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -109,7 +113,7 @@ std::vector<float> swap_truth(const identity_shapes& ones, const data::index_lis
 }
 
 template <backend B>
-void train_and_report(const swap_config& c, std::int64_t train_images) {
+void train_and_report(const swap_config& c, std::int64_t train_images, const std::vector<std::string>& models) {
     const common_flags& flags = c.flags;
     std::filesystem::create_directories(flags.out);
     const auto began = std::chrono::steady_clock::now();
@@ -125,64 +129,77 @@ void train_and_report(const swap_config& c, std::int64_t train_images) {
     const examples::probe_sets seen_sets{range(0, std::min<std::int64_t>(train_images, 10000)),
                                          range(train_images, validation_images),
                                          range(train_images + validation_images, test_images)};
-
-    metrics m;
-    auto model = swap_model<squared_error_likelihood>::build(B{}, seen.layout(), conv_networks<float, B>(nn::conv_stack_28()),
-                                     examples::swap_options(c, true), flags.seed);
-    const auto [epochs, seconds] = examples::train_swap(model, seen, train_ids, c, "swap");
-    m.set("epochs", epochs);
-    m.set("train_seconds", seconds);
-
-    // Table 1 on the seen identities.
-    const auto e = examples::code_errors(model, seen, seen, seen_sets, identities, flags.seed);
-    m.set("z_error_train", e.z.train);
-    m.set("z_error_test", e.z.test);
-    m.set("z_means_error_test", e.z_means.test);
-    m.set("s_error_train", e.s.train);
-    m.set("s_error_test", e.s.test);
-    m.set("chance_error", examples::chance_error(encode_dataset(model, seen, seen_sets.test).labels, identities));
-
     // The held-out identities: a probe learns them from some of their images.
     const std::int64_t unseen_images = flags.quick ? 900 : 3000;
     const examples::probe_sets unseen_sets{range(0, unseen_images / 3), range(unseen_images / 3, unseen_images / 6),
                                            range(unseen_images / 2, unseen_images / 2)};
-    const auto u = examples::code_errors(model, unseen, unseen, unseen_sets, identities, flags.seed);
-    m.set("unseen_z_error", u.z.test);
-    m.set("unseen_z_means_error", u.z_means.test);
-    m.set("unseen_s_error", u.s.test);
-    m.set("unseen_chance_error",
-          examples::chance_error(encode_dataset(model, unseen, unseen_sets.test).labels, identities));
+    const auto labels_of = [](const identity_shapes& source, const data::index_list& ids) {
+        return data::read_batch<float, cpu>(source, ids).y.to_vector();
+    };
+
+    metrics m;
+    m.set("chance_error", examples::chance_error(labels_of(seen, seen_sets.test), identities));
+    m.set("unseen_chance_error", examples::chance_error(labels_of(unseen, unseen_sets.test), identities));
 
     // Swaps against the rendered truth: z of seen test images with s of seen and of unseen ones.
-    {
-        const std::int64_t pairs = 500;
-        const data::index_list ones = range(train_images + validation_images, pairs);
-        const data::index_list seen_twos = range(train_images + validation_images + pairs, pairs);
-        const data::index_list unseen_twos = range(0, pairs);
-        const auto x1 = data::read_batch<float, cpu>(seen, ones).x;
+    const std::int64_t pairs = 500;
+    const data::index_list ones = range(train_images + validation_images, pairs);
+    const data::index_list seen_twos = range(train_images + validation_images + pairs, pairs);
+    const data::index_list unseen_twos = range(0, pairs);
+    const auto x1 = data::read_batch<float, cpu>(seen, ones).x;
+    const std::vector<float> truth_seen = swap_truth(seen, ones, seen, seen_twos);
+    const std::vector<float> truth_unseen = swap_truth(seen, ones, unseen, unseen_twos);
+    m.set("copy_mse_unseen", mse(x1.to_vector(), truth_unseen));
+
+    // A trained model's metrics, named with `suffix`: Table 1 on the seen identities, the probes
+    // on the held-out ones, and the swaps against the truth.
+    const auto score = [&](auto& model, const std::string& suffix) {
+        const auto e = examples::code_errors(model, seen, seen, seen_sets, identities, flags.seed);
+        m.set("z_error_train" + suffix, e.z.train);
+        m.set("z_error_test" + suffix, e.z.test);
+        m.set("z_means_error_test" + suffix, e.z_means.test);
+        m.set("s_error_train" + suffix, e.s.train);
+        m.set("s_error_test" + suffix, e.s.test);
+        const auto u = examples::code_errors(model, unseen, unseen, unseen_sets, identities, flags.seed);
+        m.set("unseen_z_error" + suffix, u.z.test);
+        m.set("unseen_z_means_error" + suffix, u.z_means.test);
+        m.set("unseen_s_error" + suffix, u.s.test);
         const auto swapped = [&](const auto& source, const data::index_list& twos) {
             return host(swap_pairs(model, on<B>(x1), on<B>(data::read_batch<float, cpu>(source, twos).x), "s")).to_vector();
         };
-        const std::vector<float> truth_unseen = swap_truth(seen, ones, unseen, unseen_twos);
-        m.set("swap_mse_seen", mse(swapped(seen, seen_twos), swap_truth(seen, ones, seen, seen_twos)));
-        m.set("swap_mse_unseen", mse(swapped(unseen, unseen_twos), truth_unseen));
-        m.set("copy_mse_unseen", mse(x1.to_vector(), truth_unseen));
-        m.set("recon_mse", mse(host(swap_pairs(model, on<B>(x1), on<B>(x1), "s")).to_vector(), x1.to_vector()));
-    }
+        m.set("swap_mse_seen" + suffix, mse(swapped(seen, seen_twos), truth_seen));
+        m.set("swap_mse_unseen" + suffix, mse(swapped(unseen, unseen_twos), truth_unseen));
+        m.set("recon_mse" + suffix, mse(host(swap_pairs(model, on<B>(x1), on<B>(x1), "s")).to_vector(), x1.to_vector()));
+    };
 
-    // Figures.
-    const auto test_inputs = data::read_batch<float, cpu>(seen, seen_sets.test).x.rows(0, 8).clone();
-    const data::index_list database = range(0, std::min<std::int64_t>(train_images, 5000));
-    examples::write_code_figures<B>(model, flags.out, test_inputs, seen, database,
-                                    encode_dataset(model, seen, database), 28, flags.seed);
-    {
+    const auto nets = conv_networks<float, B>(nn::conv_stack_28());
+    if (std::ranges::find(models, "swap") != models.end()) {
+        auto model = swap_model<squared_error_likelihood>::build(B{}, seen.layout(), nets, examples::swap_options(c, true),
+                                                                 flags.seed);
+        const auto [epochs, seconds] = examples::train_swap(model, seen, train_ids, c, "swap");
+        m.set("epochs", epochs);
+        m.set("train_seconds", seconds);
+        score(model, "");
+
+        const auto test_inputs = data::read_batch<float, cpu>(seen, seen_sets.test).x.rows(0, 8).clone();
+        const data::index_list database = range(0, std::min<std::int64_t>(train_images, 5000));
+        examples::write_code_figures<B>(model, flags.out, test_inputs, seen, database,
+                                        encode_dataset(model, seen, database), 28, flags.seed);
         const auto columns = data::read_batch<float, cpu>(unseen, range(0, 8)).x;
         examples::write_headed_grid(flags.out / "swap_unseen.png", test_inputs.to_vector(), columns.to_vector(),
                                     host(swap_grid(model, on<B>(test_inputs), on<B>(columns), "s")).to_vector(), 8, 28,
                                     "z of seen images, s of held-out identities");
+        examples::write_model_outputs(model, flags.out,
+                                      encode_dataset(model, seen, range(seen_sets.test.front(), 1000)), {"identity"});
     }
-    examples::write_model_outputs(model, flags.out, encode_dataset(model, seen, range(seen_sets.test.front(), 1000)),
-                                  {"identity"});
+    if (std::ranges::find(models, "swap_noadv") != models.end()) {
+        auto model = swap_model_without_adversary<squared_error_likelihood>::build(
+            B{}, seen.layout(), nets, examples::swap_options(c, false), flags.seed);
+        const auto [epochs, seconds] = examples::train_swap(model, seen, train_ids, c, "swap_noadv");
+        m.set("epochs_noadv", epochs);
+        m.set("train_seconds_noadv", seconds);
+        score(model, "_noadv");
+    }
     m.set("seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
     examples::finish(m, flags.out);
 }
@@ -197,16 +214,19 @@ void run(int argc, char** argv) {
     c.s_dim = 8;
     c.kl_weight = 4;  // z must keep orientation and position (about 8.5 nats of the grid's)
     std::int64_t train_images = 20000;
+    std::string models = "swap";
     flag_parser p("swap_shapes", "the swap model on the shapes, shape × scale as identity, some identities unseen");
     examples::add_swap_flags(p, c)
         .option("--train-images", train_images, "seen images the model trains on", 1)
+        .option("--models", models, "which to train: swap (the full model), swap_noadv (the ablation), or both")
         .parse(argc, argv);
     examples::check_swap_config(c);
+    const std::vector<std::string> chosen = examples::parse_models(models, {"swap", "swap_noadv"});
     if (c.flags.quick) {
         c.flags.epochs = std::min(c.flags.epochs, 2);
         train_images = std::min<std::int64_t>(train_images, 4000);
     }
-    examples::run_on_device(c.flags.device, "swap_shapes", [&]<backend B>() { train_and_report<B>(c, train_images); });
+    examples::run_on_device(c.flags.device, "swap_shapes", [&]<backend B>() { train_and_report<B>(c, train_images, chosen); });
 }
 
 }  // namespace
