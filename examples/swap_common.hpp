@@ -198,6 +198,76 @@ inline double chance_error(const std::vector<std::int32_t>& labels, std::int64_t
     return 1 - double(top) / double(labels.size());
 }
 
+/// Per-pixel mean squared difference between two image sets of the same size.
+inline double mse(const std::vector<float>& a, const std::vector<float>& b) {
+    double sum = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) sum += (double(a[i]) - double(b[i])) * (double(a[i]) - double(b[i]));
+    return sum / double(a.size());
+}
+
+/// How much the decoder listens to each code, codes at their means.
+struct code_effects {
+    double z = 0;  // mse between Dec(z of a, s of b) and Dec(z of b, s of b)
+    double s = 0;  // mse between Dec(z of a, s of b) and Dec(z of a, s of a)
+};
+
+/// code_effects over the pairs (a[k], b[k]) of `src`. A code the decoder ignores moves its output
+/// by about 0: seed 003's ablation, whose "unspecified component is completely ignored".
+template <backend B, class M, data::source S>
+code_effects effects_of_codes(M& m, const S& src, const data::index_list& a, const data::index_list& b) {
+    const auto xa = on<B>(data::read_batch<float, cpu>(src, a).x);
+    const auto xb = on<B>(data::read_batch<float, cpu>(src, b).x);
+    const std::vector<float> swapped = host(swap_pairs(m, xa, xb, "s")).to_vector();
+    return {mse(swapped, host(swap_pairs(m, xb, xb, "s")).to_vector()),
+            mse(swapped, host(swap_pairs(m, xa, xa, "s")).to_vector())};
+}
+
+/// A classifier of `src`'s images: the probe of code_errors (2 layers of 256 units, early-stopped
+/// on the validation set) on the pixels. It judges swaps (swap_labels_of); its test error is
+/// what the judgement is worth.
+template <data::source S, data::source U>
+std::pair<eval::probe, double> image_classifier(const S& train_src, const U& test_src, const probe_sets& sets,
+                                                std::int64_t classes, std::uint64_t seed, int patience = 4) {
+    const auto points = [](const auto& src, const data::index_list& ids) {
+        const auto b = data::read_batch<float, cpu>(src, ids);
+        return std::pair{eval::host_points(b.x.to_vector(), src.layout().features()), eval::host_labels(b.y)};
+    };
+    const auto [train_x, train_y] = points(train_src, sets.train);
+    const auto [validation_x, validation_y] = points(train_src, sets.validation);
+    const auto [test_x, test_y] = points(test_src, sets.test);
+    const eval::validation_set stop{&validation_x, &validation_y, patience};
+    eval::probe p = eval::train_probe(
+        train_x, train_y, eval::probe_options{}.hidden({256, 256}).epochs(60).classes(classes).seed(seed), &stop);
+    const double error = 1 - p.accuracy(test_x, test_y);
+    std::fprintf(stderr, "image classifier: test error %.4f\n", error);
+    return {std::move(p), error};
+}
+
+/// Whose label a swap shows: over the pairs (a[k], b[k]) of different labels, the fraction of
+/// Dec(z of a, s of b) the classifier takes for b's label (the label follows s, as it should)
+/// and for a's (it follows z).
+struct swap_labels {
+    double follows_s = 0, follows_z = 0;
+};
+
+template <backend B, class M, data::source S>
+swap_labels swap_labels_of(M& m, eval::probe& classifier, const S& src, const data::index_list& a,
+                           const data::index_list& b) {
+    const auto ba = data::read_batch<float, cpu>(src, a), bb = data::read_batch<float, cpu>(src, b);
+    const std::vector<float> swapped = host(swap_pairs(m, on<B>(ba.x), on<B>(bb.x), "s")).to_vector();
+    const std::vector<std::int32_t> said = classifier.predict(eval::host_points(swapped, src.layout().features()));
+    const std::vector<std::int32_t> ya = ba.y.to_vector(), yb = bb.y.to_vector();
+    std::int64_t pairs = 0, to_s = 0, to_z = 0;
+    for (std::size_t k = 0; k < said.size(); ++k) {
+        if (ya[k] == yb[k]) continue;
+        ++pairs;
+        to_s += said[k] == yb[k];
+        to_z += said[k] == ya[k];
+    }
+    LATENT_CHECK(pairs > 0, config_error, "swap_labels_of: no pair has two different labels");
+    return {double(to_s) / double(pairs), double(to_z) / double(pairs)};
+}
+
 /// The figures of a trained swap model, with images of `side`×`side` grey pixels:
 ///   swap.png           z of the rows with s of the columns (the diagonal: reconstructions)
 ///   interpolation.png  s from one input to another along the columns, z along the rows

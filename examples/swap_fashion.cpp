@@ -16,8 +16,11 @@
 //
 // Writes to --out: metrics.json (z_error_train, z_error_test, s_error_train, s_error_test,
 // chance_error, z_means_error_train and z_means_error_test (the probe on z's posterior means
-// rather than on draws: swap_common.hpp says why they differ), and z_error_test_noadv,
-// s_error_test_noadv, … for the ablation; epochs,
+// rather than on draws: swap_common.hpp says why they differ), z_effect and s_effect (how much
+// the decoder's output moves when that code comes from another test image: near 0 for a code
+// it ignores), swap_follows_s and swap_follows_z (of swaps Dec(z1, s2) between test images of
+// two classes, the fraction a pixel classifier, classifier_error on the test set, takes for
+// x2's class and for x1's), and z_error_test_noadv, s_error_test_noadv, … for the ablation; epochs,
 // train_seconds per model, seconds), latents.csv (the full model's z_<i> and s_<i> for the first
 // 1000 test images) and model.safetensors, the figures swap.png, interpolation.png,
 // retrieval.png and generation.png (examples/swap_common.hpp), and the checkpoints under
@@ -73,7 +76,13 @@ void train_and_report(const swap_config& c, const std::vector<std::string>& mode
     const auto test_labels = data::read_batch<float, cpu>(test_set, sets.test).y.to_vector();
     m.set("chance_error", examples::chance_error(test_labels, classes));
 
-    // The probes' errors of a trained model, its metrics named with `suffix`.
+    // Judges whose class a swap shows.
+    auto [classifier, classifier_error] = examples::image_classifier(train_set, test_set, sets, classes, flags.seed);
+    m.set("classifier_error", classifier_error);
+    // The second images of the pairs the swaps are measured on: test images 500 … 999.
+    data::index_list pairs_b = examples::first_n(1000);
+    pairs_b.erase(pairs_b.begin(), pairs_b.begin() + 500);
+    // The probes' errors and the codes' effects of a trained model, its metrics named with `suffix`.
     const auto score = [&](auto& model, const std::string& suffix) {
         const auto e = examples::code_errors(model, train_set, test_set, sets, classes, flags.seed);
         m.set("z_error_train" + suffix, e.z.train);
@@ -82,6 +91,12 @@ void train_and_report(const swap_config& c, const std::vector<std::string>& mode
         m.set("z_means_error_test" + suffix, e.z_means.test);
         m.set("s_error_train" + suffix, e.s.train);
         m.set("s_error_test" + suffix, e.s.test);
+        const auto effects = examples::effects_of_codes<B>(model, test_set, examples::first_n(500), pairs_b);
+        m.set("z_effect" + suffix, effects.z);
+        m.set("s_effect" + suffix, effects.s);
+        const auto shown = examples::swap_labels_of<B>(model, classifier, test_set, examples::first_n(500), pairs_b);
+        m.set("swap_follows_s" + suffix, shown.follows_s);
+        m.set("swap_follows_z" + suffix, shown.follows_z);
     };
     if (std::ranges::find(models, "swap") != models.end()) {
         auto model = swap_model<squared_error_likelihood>::build(B{}, train_set.layout(), nets,

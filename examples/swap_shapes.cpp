@@ -14,7 +14,8 @@
 //   - swaps against the rendered truth, per-pixel mean squared error, with s from seen and from
 //     held-out identities (swap_mse_seen, swap_mse_unseen), beside the error of answering x1
 //     itself (copy_mse_unseen: what a swap that ignored s2 would score) and the reconstruction
-//     error (recon_mse).
+//     error (recon_mse), and how much the decoder's output moves when z or s comes from another
+//     image (z_effect, s_effect: near 0 for a code it ignores).
 // `--models swap,swap_noadv` also trains the ablation without the adversary and scores it the
 // same way, its metrics ending in _noadv.
 //
@@ -46,6 +47,7 @@ using namespace latent;
 namespace {
 
 using examples::host;
+using examples::mse;
 using examples::on;
 using examples::swap_config;
 
@@ -87,13 +89,6 @@ data::index_list range(std::int64_t from, std::int64_t count) {
     data::index_list ids(static_cast<std::size_t>(count));
     for (std::int64_t k = 0; k < count; ++k) ids[static_cast<std::size_t>(k)] = from + k;
     return ids;
-}
-
-/// Per-pixel mean squared error between two host image sets of the same size.
-double mse(const std::vector<float>& a, const std::vector<float>& b) {
-    double sum = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) sum += (double(a[i]) - double(b[i])) * (double(a[i]) - double(b[i]));
-    return sum / double(a.size());
 }
 
 /// The rendered answers of swapping x2's identity into x1 for each pair: x2's shape and scale at
@@ -170,6 +165,9 @@ void train_and_report(const swap_config& c, std::int64_t train_images, const std
         m.set("swap_mse_seen" + suffix, mse(swapped(seen, seen_twos), truth_seen));
         m.set("swap_mse_unseen" + suffix, mse(swapped(unseen, unseen_twos), truth_unseen));
         m.set("recon_mse" + suffix, mse(host(swap_pairs(model, on<B>(x1), on<B>(x1), "s")).to_vector(), x1.to_vector()));
+        const auto effects = examples::effects_of_codes<B>(model, seen, ones, seen_twos);
+        m.set("z_effect" + suffix, effects.z);
+        m.set("s_effect" + suffix, effects.s);
     };
 
     const auto nets = conv_networks<float, B>(nn::conv_stack_28());
