@@ -190,6 +190,16 @@ code_errors_result code_errors(M& m, const S& train_src, const U& test_src, cons
             probe_on(train_means, validation_means, test_means, "s", "s")};
 }
 
+/// Records code_errors' results as z_error_train, z_error_test, z_means_error_train, … ending in `suffix`.
+inline void set_code_errors(metrics& m, const code_errors_result& e, const std::string& suffix) {
+    m.set("z_error_train" + suffix, e.z.train);
+    m.set("z_error_test" + suffix, e.z.test);
+    m.set("z_means_error_train" + suffix, e.z_means.train);
+    m.set("z_means_error_test" + suffix, e.z_means.test);
+    m.set("s_error_train" + suffix, e.s.train);
+    m.set("s_error_test" + suffix, e.s.test);
+}
+
 /// The error of always answering the most frequent label of `labels` (seed 003's "random chance").
 inline double chance_error(const std::vector<std::int32_t>& labels, std::int64_t classes) {
     std::vector<std::int64_t> count(static_cast<std::size_t>(classes), 0);

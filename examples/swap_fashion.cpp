@@ -84,13 +84,7 @@ void train_and_report(const swap_config& c, const std::vector<std::string>& mode
     pairs_b.erase(pairs_b.begin(), pairs_b.begin() + 500);
     // The probes' errors and the codes' effects of a trained model, its metrics named with `suffix`.
     const auto score = [&](auto& model, const std::string& suffix) {
-        const auto e = examples::code_errors(model, train_set, test_set, sets, classes, flags.seed);
-        m.set("z_error_train" + suffix, e.z.train);
-        m.set("z_error_test" + suffix, e.z.test);
-        m.set("z_means_error_train" + suffix, e.z_means.train);
-        m.set("z_means_error_test" + suffix, e.z_means.test);
-        m.set("s_error_train" + suffix, e.s.train);
-        m.set("s_error_test" + suffix, e.s.test);
+        examples::set_code_errors(m, examples::code_errors(model, train_set, test_set, sets, classes, flags.seed), suffix);
         const auto effects = examples::effects_of_codes<B>(model, test_set, examples::first_n(500), pairs_b);
         m.set("z_effect" + suffix, effects.z);
         m.set("s_effect" + suffix, effects.s);

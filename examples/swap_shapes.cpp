@@ -149,12 +149,7 @@ void train_and_report(const swap_config& c, std::int64_t train_images, const std
     // A trained model's metrics, named with `suffix`: Table 1 on the seen identities, the probes
     // on the held-out ones, and the swaps against the truth.
     const auto score = [&](auto& model, const std::string& suffix) {
-        const auto e = examples::code_errors(model, seen, seen, seen_sets, identities, flags.seed);
-        m.set("z_error_train" + suffix, e.z.train);
-        m.set("z_error_test" + suffix, e.z.test);
-        m.set("z_means_error_test" + suffix, e.z_means.test);
-        m.set("s_error_train" + suffix, e.s.train);
-        m.set("s_error_test" + suffix, e.s.test);
+        examples::set_code_errors(m, examples::code_errors(model, seen, seen, seen_sets, identities, flags.seed), suffix);
         const auto u = examples::code_errors(model, unseen, unseen, unseen_sets, identities, flags.seed);
         m.set("unseen_z_error" + suffix, u.z.test);
         m.set("unseen_z_means_error" + suffix, u.z_means.test);
