@@ -3,9 +3,13 @@
 //
 // swap_config and add_swap_flags: the model's and the training's settings, from the command
 // line. train_swap: Algorithm 1's order (trainer_options::alternating), the discriminator on
-// its own optimizer (SGD by default, as the authors'), the ablation without one on Adam alone.
+// its own optimizer (--d-optimizer: Adam by default, the authors' SGD on request), the ablation
+// without one on Adam alone.
 // code_errors: seed 003's Table 1, the error of a 2-layer MLP (256 hidden units each) trained
-// on the posterior means of one code to predict the label, early-stopped on a validation set.
+// on one code (z drawn from q(z|x) and at its means; s) to predict the label, early-stopped on a
+// validation set.
+// effects_of_codes and swap_labels_of: how much each code moves the decoder, and whose class a
+// pixel classifier (image_classifier) sees in a swap between two classes.
 // write_code_figures: the swapping grid, the interpolation grid, retrieval in s and in z, and
 // conditional generation from s, each a PNG in the output folder.
 #pragma once
