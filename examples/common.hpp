@@ -31,12 +31,15 @@ namespace examples {
 
 using namespace latent;
 
-/// Indices 0 … n−1.
-inline data::index_list first_n(std::int64_t n) {
-    data::index_list ids(static_cast<std::size_t>(n));
-    for (std::int64_t i = 0; i < n; ++i) ids[static_cast<std::size_t>(i)] = i;
+/// Indices from … from + count − 1.
+inline data::index_list index_range(std::int64_t from, std::int64_t count) {
+    data::index_list ids(static_cast<std::size_t>(count));
+    for (std::int64_t k = 0; k < count; ++k) ids[static_cast<std::size_t>(k)] = from + k;
     return ids;
 }
+
+/// Indices 0 … n−1.
+inline data::index_list first_n(std::int64_t n) { return index_range(0, n); }
 
 /// Trains `m` on `ids` of `train` with the common flags; checkpoints under out/checkpoints/<name>.
 template <class M, data::source S>

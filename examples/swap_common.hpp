@@ -8,8 +8,9 @@
 // code_errors: seed 003's Table 1, the error of a 2-layer MLP (256 hidden units each) trained
 // on one code (z drawn from q(z|x) and at its means; s) to predict the label, early-stopped on a
 // validation set.
-// effects_of_codes and swap_labels_of: how much each code moves the decoder, and whose class a
-// pixel classifier (image_classifier) sees in a swap between two classes.
+// swap_sample_of decodes pairs of images once, swapped and not; effects_of_codes and
+// swap_labels_of read it: how much each code moves the decoder, and whose class a pixel
+// classifier (image_classifier) sees in a swap between two classes.
 // write_code_figures: the swapping grid, the interpolation grid, retrieval in s and in z, and
 // conditional generation from s, each a PNG in the output folder.
 #pragma once
@@ -219,21 +220,38 @@ inline double mse(const std::vector<float>& a, const std::vector<float>& b) {
     return sum / double(a.size());
 }
 
-/// How much the decoder listens to each code, codes at their means.
+/// Pairs of images (a[k], b[k]), a's from one source and b's from another, with what a trained
+/// model makes of them, codes at their means: decoded once here for every measure below.
+struct swap_sample {
+    std::vector<float> a, b;                       // the images, [pairs × features]
+    std::vector<std::int32_t> a_labels, b_labels;  // their labels
+    std::vector<float> swapped;                    // Dec(z of a, s of b)
+    std::vector<float> a_decoded, b_decoded;       // Dec(z of a, s of a), Dec(z of b, s of b)
+    std::int64_t features = 0;                     // per image
+};
+
+template <backend B, class M, data::source S, data::source T>
+swap_sample swap_sample_of(M& m, const S& a_source, const data::index_list& a, const T& b_source,
+                           const data::index_list& b) {
+    const auto read_a = data::read_batch<float, cpu>(a_source, a), read_b = data::read_batch<float, cpu>(b_source, b);
+    const auto xa = on<B>(read_a.x), xb = on<B>(read_b.x);
+    const auto decoded = [&](const auto& z_from, const auto& s_from) {
+        return host(swap_pairs(m, z_from, s_from, "s")).to_vector();
+    };
+    return {read_a.x.to_vector(), read_b.x.to_vector(), read_a.y.to_vector(), read_b.y.to_vector(),
+            decoded(xa, xb),      decoded(xa, xa),      decoded(xb, xb),      a_source.layout().features()};
+}
+
+/// How much the decoder listens to each code.
 struct code_effects {
     double z = 0;  // mse between Dec(z of a, s of b) and Dec(z of b, s of b)
     double s = 0;  // mse between Dec(z of a, s of b) and Dec(z of a, s of a)
 };
 
-/// code_effects over the pairs (a[k], b[k]) of `src`. A code the decoder ignores moves its output
-/// by about 0: seed 003's ablation, whose "unspecified component is completely ignored".
-template <backend B, class M, data::source S>
-code_effects effects_of_codes(M& m, const S& src, const data::index_list& a, const data::index_list& b) {
-    const auto xa = on<B>(data::read_batch<float, cpu>(src, a).x);
-    const auto xb = on<B>(data::read_batch<float, cpu>(src, b).x);
-    const std::vector<float> swapped = host(swap_pairs(m, xa, xb, "s")).to_vector();
-    return {mse(swapped, host(swap_pairs(m, xb, xb, "s")).to_vector()),
-            mse(swapped, host(swap_pairs(m, xa, xa, "s")).to_vector())};
+/// code_effects over a sample's pairs. A code the decoder ignores moves its output by about 0:
+/// seed 003's ablation, whose "unspecified component is completely ignored".
+inline code_effects effects_of_codes(const swap_sample& p) {
+    return {mse(p.swapped, p.b_decoded), mse(p.swapped, p.a_decoded)};
 }
 
 /// A classifier of `src`'s images: the probe of code_errors (2 layers of 256 units, early-stopped
@@ -264,19 +282,15 @@ struct swap_labels {
     double follows_s = 0, follows_z = 0;
 };
 
-template <backend B, class M, data::source S>
-swap_labels swap_labels_of(M& m, eval::probe& classifier, const S& src, const data::index_list& a,
-                           const data::index_list& b) {
-    const auto ba = data::read_batch<float, cpu>(src, a), bb = data::read_batch<float, cpu>(src, b);
-    const std::vector<float> swapped = host(swap_pairs(m, on<B>(ba.x), on<B>(bb.x), "s")).to_vector();
-    const std::vector<std::int32_t> said = classifier.predict(eval::host_points(swapped, src.layout().features()));
-    const std::vector<std::int32_t> ya = ba.y.to_vector(), yb = bb.y.to_vector();
+/// swap_labels over a sample's pairs of different labels, judged by `classifier`.
+inline swap_labels swap_labels_of(eval::probe& classifier, const swap_sample& p) {
+    const std::vector<std::int32_t> said = classifier.predict(eval::host_points(p.swapped, p.features));
     std::int64_t pairs = 0, to_s = 0, to_z = 0;
     for (std::size_t k = 0; k < said.size(); ++k) {
-        if (ya[k] == yb[k]) continue;
+        if (p.a_labels[k] == p.b_labels[k]) continue;
         ++pairs;
-        to_s += said[k] == yb[k];
-        to_z += said[k] == ya[k];
+        to_s += said[k] == p.b_labels[k];
+        to_z += said[k] == p.a_labels[k];
     }
     LATENT_CHECK(pairs > 0, config_error, "swap_labels_of: no pair has two different labels");
     return {double(to_s) / double(pairs), double(to_z) / double(pairs)};

@@ -79,16 +79,17 @@ void train_and_report(const swap_config& c, const std::vector<std::string>& mode
     // Judges whose class a swap shows.
     auto [classifier, classifier_error] = examples::image_classifier(train_set, test_set, sets, classes, flags.seed);
     m.set("classifier_error", classifier_error);
-    // The second images of the pairs the swaps are measured on: test images 500 … 999.
-    data::index_list pairs_b = examples::first_n(1000);
-    pairs_b.erase(pairs_b.begin(), pairs_b.begin() + 500);
-    // The probes' errors and the codes' effects of a trained model, its metrics named with `suffix`.
+    // The probes' errors and the codes' effects of a trained model, its metrics named with
+    // `suffix`; the swaps pair test images 0 … 499 with 500 … 999.
     const auto score = [&](auto& model, const std::string& suffix) {
-        examples::set_code_errors(m, examples::code_errors(model, train_set, test_set, sets, classes, flags.seed), suffix);
-        const auto effects = examples::effects_of_codes<B>(model, test_set, examples::first_n(500), pairs_b);
+        examples::set_code_errors(m, examples::code_errors(model, train_set, test_set, sets, classes, flags.seed),
+                                  suffix);
+        const examples::swap_sample sample = examples::swap_sample_of<B>(model, test_set, examples::index_range(0, 500),
+                                                                        test_set, examples::index_range(500, 500));
+        const auto effects = examples::effects_of_codes(sample);
         m.set("z_effect" + suffix, effects.z);
         m.set("s_effect" + suffix, effects.s);
-        const auto shown = examples::swap_labels_of<B>(model, classifier, test_set, examples::first_n(500), pairs_b);
+        const auto shown = examples::swap_labels_of(classifier, sample);
         m.set("swap_follows_s" + suffix, shown.follows_s);
         m.set("swap_follows_z" + suffix, shown.follows_z);
     };

@@ -47,6 +47,7 @@ using namespace latent;
 namespace {
 
 using examples::host;
+using examples::index_range;
 using examples::mse;
 using examples::on;
 using examples::swap_config;
@@ -84,13 +85,6 @@ private:
     data::example_layout layout_;
 };
 
-/// Indices from .. from + count − 1.
-data::index_list range(std::int64_t from, std::int64_t count) {
-    data::index_list ids(static_cast<std::size_t>(count));
-    for (std::int64_t k = 0; k < count; ++k) ids[static_cast<std::size_t>(k)] = from + k;
-    return ids;
-}
-
 /// The rendered answers of swapping x2's identity into x1 for each pair: x2's shape and scale at
 /// x1's orientation and position.
 std::vector<float> swap_truth(const identity_shapes& ones, const data::index_list& first, const identity_shapes& twos,
@@ -120,16 +114,19 @@ void train_and_report(const swap_config& c, std::int64_t train_images, const std
     const std::int64_t validation_images = flags.quick ? 500 : 2000, test_images = flags.quick ? 1000 : 3000;
     LATENT_CHECK(train_images + validation_images + test_images <= seen.size(), config_error, "--train-images: ",
                  train_images, " leaves too few of the ", seen.size(), " seen images for validation and test");
-    const data::index_list train_ids = range(0, train_images);
-    const examples::probe_sets seen_sets{range(0, std::min<std::int64_t>(train_images, 10000)),
-                                         range(train_images, validation_images),
-                                         range(train_images + validation_images, test_images)};
+    const data::index_list train_ids = index_range(0, train_images);
+    const examples::probe_sets seen_sets{index_range(0, std::min<std::int64_t>(train_images, 10000)),
+                                         index_range(train_images, validation_images),
+                                         index_range(train_images + validation_images, test_images)};
     // The held-out identities: a probe learns them from some of their images.
     const std::int64_t unseen_images = flags.quick ? 900 : 3000;
-    const examples::probe_sets unseen_sets{range(0, unseen_images / 3), range(unseen_images / 3, unseen_images / 6),
-                                           range(unseen_images / 2, unseen_images / 2)};
+    const examples::probe_sets unseen_sets{index_range(0, unseen_images / 3),
+                                           index_range(unseen_images / 3, unseen_images / 6),
+                                           index_range(unseen_images / 2, unseen_images / 2)};
     const auto labels_of = [](const identity_shapes& source, const data::index_list& ids) {
-        return data::read_batch<float, cpu>(source, ids).y.to_vector();
+        std::vector<std::int32_t> labels;
+        for (std::int64_t i : ids) labels.push_back(identity_of(source.shapes().factors_of(i)));
+        return labels;
     };
 
     metrics m;
@@ -138,12 +135,13 @@ void train_and_report(const swap_config& c, std::int64_t train_images, const std
 
     // Swaps against the rendered truth: z of seen test images with s of seen and of unseen ones.
     const std::int64_t pairs = 500;
-    const data::index_list ones = range(train_images + validation_images, pairs);
-    const data::index_list seen_twos = range(train_images + validation_images + pairs, pairs);
-    const data::index_list unseen_twos = range(0, pairs);
+    const data::index_list ones = index_range(train_images + validation_images, pairs);
+    const data::index_list seen_twos = index_range(train_images + validation_images + pairs, pairs);
+    const data::index_list unseen_twos = index_range(0, pairs);
     const auto x1 = data::read_batch<float, cpu>(seen, ones).x;
     const std::vector<float> truth_seen = swap_truth(seen, ones, seen, seen_twos);
     const std::vector<float> truth_unseen = swap_truth(seen, ones, unseen, unseen_twos);
+    const auto unseen_x2 = data::read_batch<float, cpu>(unseen, unseen_twos).x;
     m.set("copy_mse_unseen", mse(x1.to_vector(), truth_unseen));
 
     // A trained model's metrics, named with `suffix`: Table 1 on the seen identities, the probes
@@ -154,13 +152,12 @@ void train_and_report(const swap_config& c, std::int64_t train_images, const std
         m.set("unseen_z_error" + suffix, u.z.test);
         m.set("unseen_z_means_error" + suffix, u.z_means.test);
         m.set("unseen_s_error" + suffix, u.s.test);
-        const auto swapped = [&](const auto& source, const data::index_list& twos) {
-            return host(swap_pairs(model, on<B>(x1), on<B>(data::read_batch<float, cpu>(source, twos).x), "s")).to_vector();
-        };
-        m.set("swap_mse_seen" + suffix, mse(swapped(seen, seen_twos), truth_seen));
-        m.set("swap_mse_unseen" + suffix, mse(swapped(unseen, unseen_twos), truth_unseen));
-        m.set("recon_mse" + suffix, mse(host(swap_pairs(model, on<B>(x1), on<B>(x1), "s")).to_vector(), x1.to_vector()));
-        const auto effects = examples::effects_of_codes<B>(model, seen, ones, seen_twos);
+        const examples::swap_sample sample = examples::swap_sample_of<B>(model, seen, ones, seen, seen_twos);
+        m.set("swap_mse_seen" + suffix, mse(sample.swapped, truth_seen));
+        m.set("swap_mse_unseen" + suffix,
+              mse(host(swap_pairs(model, on<B>(x1), on<B>(unseen_x2), "s")).to_vector(), truth_unseen));
+        m.set("recon_mse" + suffix, mse(sample.a_decoded, sample.a));
+        const auto effects = examples::effects_of_codes(sample);
         m.set("z_effect" + suffix, effects.z);
         m.set("s_effect" + suffix, effects.s);
     };
@@ -175,15 +172,15 @@ void train_and_report(const swap_config& c, std::int64_t train_images, const std
         score(model, "");
 
         const auto test_inputs = data::read_batch<float, cpu>(seen, seen_sets.test).x.rows(0, 8).clone();
-        const data::index_list database = range(0, std::min<std::int64_t>(train_images, 5000));
+        const data::index_list database = index_range(0, std::min<std::int64_t>(train_images, 5000));
         examples::write_code_figures<B>(model, flags.out, test_inputs, seen, database,
                                         encode_dataset(model, seen, database), 28, flags.seed);
-        const auto columns = data::read_batch<float, cpu>(unseen, range(0, 8)).x;
+        const auto columns = data::read_batch<float, cpu>(unseen, index_range(0, 8)).x;
         examples::write_headed_grid(flags.out / "swap_unseen.png", test_inputs.to_vector(), columns.to_vector(),
                                     host(swap_grid(model, on<B>(test_inputs), on<B>(columns), "s")).to_vector(), 8, 28,
                                     "z of seen images, s of held-out identities");
-        examples::write_model_outputs(model, flags.out,
-                                      encode_dataset(model, seen, range(seen_sets.test.front(), 1000)), {"identity"});
+        examples::write_model_outputs(
+            model, flags.out, encode_dataset(model, seen, index_range(seen_sets.test.front(), 1000)), {"identity"});
     }
     if (std::ranges::find(models, "swap_noadv") != models.end()) {
         auto model = swap_model_without_adversary<squared_error_likelihood>::build(
