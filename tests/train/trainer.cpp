@@ -317,6 +317,31 @@ TEST_CASE("losses: loss_set::adversaries gives the adversaries' losses of the fu
         CHECK(c_adv.others[i].loss.item() == doctest::Approx(c_full.others[i].loss.item()).epsilon(1e-14));
 }
 
+TEST_CASE("losses: loss_set::model gives the main loss of the full set and no adversary's loss") {
+    // The alternating trainer's first turn steps the model's group on this alone.
+    auto all = make_toy_swap(), only = make_toy_swap();
+    const auto full = all.losses(toy_x, toy_y);
+    const auto model = only.losses(toy_x, toy_y, loss_set::model);
+    REQUIRE(model.has_main);
+    CHECK(model.others.empty());
+    CHECK(model.main.item() == doctest::Approx(full.main.item()).epsilon(1e-14));
+    for (const auto& [name, value] : model.terms) {
+        const bool adversary_term = name == "discriminator" || name == "gan.s.d_accuracy";
+        CHECK_MESSAGE(!adversary_term, name);
+    }
+    CHECK(model.terms.size() + 2 == full.terms.size());
+
+    // A label adversary (CSVAE's) gives the encoder's piece and not its own loss.
+    const auto roll = data::make_swiss_roll(16, 2);
+    const auto [x, y] = first_batch(roll.data, 16);
+    auto c1 = make_csvae(roll.data.layout()), c2 = make_csvae(roll.data.layout());
+    const auto c_full = c1.losses(x, y);
+    const auto c_model = c2.losses(x, y, loss_set::model);
+    REQUIRE_FALSE(c_full.others.empty());
+    CHECK(c_model.others.empty());
+    CHECK(c_model.main.item() == doctest::Approx(c_full.main.item()).epsilon(1e-14));
+}
+
 TEST_CASE("trainer: a gated discriminator skips the batches where it is accurate enough") {
     for (const bool alternating : {false, true}) {
         auto m = make_toy_swap(1e-9);  // steps only at accuracy 0

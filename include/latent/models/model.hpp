@@ -223,9 +223,10 @@ public:
     step_losses<T, B> losses(const tensor_type& x, const labels_type& y, const tensor_type& labelled) {
         return losses(x, y, &labelled);
     }
-    /// Only the losses `wanted` says: with loss_set::adversaries, those of the adversaries' groups
-    /// (`others`), equal to the ones losses(x, y) gives at the same model and generator state;
-    /// `main` is then empty. The alternating trainer's adversary turn.
+    /// Only the losses `wanted` says, each equal to the one losses(x, y) gives at the same model and
+    /// generator state: with loss_set::model the main loss alone (`others` empty), the alternating
+    /// trainer's model turn; with loss_set::adversaries the adversaries' groups' losses alone
+    /// (`main` empty), its adversary turn.
     step_losses<T, B> losses(const tensor_type& x, const labels_type& y, loss_set wanted) {
         return losses(x, y, nullptr, wanted);
     }

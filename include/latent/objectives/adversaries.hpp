@@ -85,11 +85,11 @@ struct label_adversary_term {
         void add(const forward_pass<T, B>& f, step_losses<T, B>& out) {
             // This piece's gradient reaches the adversary too; the trainer clears the adversary's
             // gradients before its own step, so only the encoder (and decoder) learn from it.
-            if (f.wanted == loss_set::all) {
+            if (f.wanted != loss_set::adversaries) {
                 const var<T, B> logits = adv_.logits(f.sample(Segment.view()));
                 out.add_main(name_, mean(Objective::per_example(adv_, logits, f.y)) * -weight_);
             }
-            adv_.add_own_loss(f, out);
+            if (f.wanted != loss_set::model) adv_.add_own_loss(f, out);
         }
         void for_each_module(const std::function<void(nn::module<T, B>&)>& fn) { fn(adv_.net()); }
         detail::label_adversary<T, B>& adversary() { return adv_; }

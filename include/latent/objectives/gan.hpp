@@ -80,7 +80,8 @@ struct gan_discriminator {
             parts[k] = x2.of(f.samples[k]);
             const var<T, B> fake = f.decode(concat_features(std::span<const var<T, B>>(parts)), x2.labels);
 
-            if (f.wanted == loss_set::all) add_generator_loss(f, fake, parts, k, x2, out);
+            if (f.wanted != loss_set::adversaries) add_generator_loss(f, fake, parts, k, x2, out);
+            if (f.wanted == loss_set::model) return;
 
             const var<T, B> on_fake = logit(detach(fake), x2.labels);
             const var<T, B> on_real = logit(x2.of(f.x), x2.labels);

@@ -64,12 +64,13 @@ struct label_batch {
     tensor<std::int32_t, B> classes;  // [n] class indices (categorical only)
 };
 
-/// Which of a batch's losses are wanted. `adversaries` is the alternating trainer's second turn,
-/// which steps only the adversaries' groups: the ELBO and every main-loss piece would be computed
-/// for nothing, so the model skips the ELBO and a term may skip its main-loss pieces. A term that
-/// skips them still makes the random draws it would make (partners, samples), so that the
-/// adversaries' losses equal those of the full set at the same generator state.
-enum class loss_set { all, adversaries };
+/// Which of a batch's losses are wanted. The alternating trainer steps the model's group on
+/// `model`, then the adversaries' groups on `adversaries`; each turn would compute the other's
+/// losses for nothing. On `model` a term adds no adversary loss; on `adversaries` the model skips
+/// the ELBO and a term may skip its main-loss pieces. A term that skips them still makes the
+/// random draws it would make (partners, samples), so that the losses it does give equal those
+/// of the full set at the same generator state.
+enum class loss_set { all, model, adversaries };
 
 /// One batch through the encoder: every segment's sample, and the labels. In training it also
 /// carries the model's decoder and generator, for terms that decode latents of their own (a GAN).

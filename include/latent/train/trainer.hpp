@@ -200,11 +200,11 @@ public:
 private:
     struct group_state;
 
-    /// `compute(wanted)` gives the batch's losses; when alternating it is called again for the
-    /// second turn, which needs only the adversaries' losses.
+    /// `compute(wanted)` gives the batch's losses; when alternating it is called once for each
+    /// turn, first for the model's losses alone, then for the adversaries' alone.
     template <class Compute>
     std::vector<std::pair<std::string, double>> step_on(Compute&& compute) {
-        step_losses<T, B> losses = compute(loss_set::all);
+        step_losses<T, B> losses = compute(options_.alternating() ? loss_set::model : loss_set::all);
         check_finite(losses);
         for (auto& g : groups_) g.opt->zero_grad();
         if (!options_.alternating()) {
@@ -215,22 +215,28 @@ private:
         } else {
             backward(losses.main);
             step_group(group_named(model_group));
-            if (!losses.others.empty()) {
+            if (groups_.size() > 1) {
                 // Algorithm 1's adversary turn: the losses of the model as it is now.
                 step_losses<T, B> again = compute(loss_set::adversaries);
                 check_finite(again);
                 backward_groups(again);
                 for (auto& g : groups_)
                     if (g.name != model_group && steps_on(again, g.name)) step_group(g);
-                for (const auto& other : again.others)  // report what the adversaries stepped on
-                    for (auto& [name, value] : losses.terms)
-                        if (name == other.name) value = static_cast<double>(other.loss.item());
+                report(again.terms, losses.terms);
             }
         }
         ++step_;
         return std::move(losses.terms);
     }
 
+    /// Adds the adversary turn's terms to the batch's report (a term both turns give, e.g. a main-loss
+    /// piece a term does not skip, keeps the first turn's value: the model stepped on that one).
+    static void report(const std::vector<std::pair<std::string, double>>& turn,
+                       std::vector<std::pair<std::string, double>>& terms) {
+        for (const auto& term : turn)
+            if (std::ranges::find(terms, term.first, &std::pair<std::string, double>::first) == terms.end())
+                terms.push_back(term);
+    }
     void check_finite(const step_losses<T, B>& losses) const {
         for (const auto& [name, value] : losses.terms)
             LATENT_CHECK(std::isfinite(value), numeric_error, "training diverged at epoch ", epoch_, ", step ", step_,
