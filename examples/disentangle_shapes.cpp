@@ -186,11 +186,11 @@ void write_traversal(Model& model, const tensor<float, cpu>& codes, const data::
                    grid_options{}.scale(2).row_labels(row_names).column_labels(columns).title(title));
 }
 
-/// The images the metrics read, their ids in the set, and all five factors of each.
+/// The images the metrics read, rendered once (as a batch and as a source to encode), and all
+/// five factors of each.
 struct evaluation {
-    const data::shapes& set;
-    data::index_list ids;
     data::batch<float, cpu> images;
+    data::in_memory rendered;
     eval::host_labels factors;
 };
 
@@ -198,7 +198,7 @@ struct evaluation {
 template <backend B, class Model>
 tensor<float, cpu> measure(Model& model, const std::string& name, const config& c, const evaluation& e,
                            const std::vector<std::string>& row_names, metrics& m) {
-    const tensor<float, cpu> codes = encode_dataset(model, e.set, e.ids, 500).latents;
+    const tensor<float, cpu> codes = encode_dataset(model, e.rendered, examples::first_n(e.rendered.size()), 500).latents;
     const eval::host_points points(codes);
     m.set("mig_" + name, eval::mutual_information_gap(points, e.factors, 20).mig);
     auto votes = eval::factorvae_options{}.seed(c.flags.seed);
@@ -291,7 +291,10 @@ void train_and_report(const config& c) {
     // disentanglement metrics are computed on the training distribution.
     const data::index_list train_ids(order.begin(), order.begin() + (flags.quick ? 12000 : set.size()));
     const data::index_list eval_ids(order.begin(), order.begin() + c.eval_size);
-    const evaluation e{set, eval_ids, data::read_batch<float, cpu>(set, eval_ids), all_factors(set, eval_ids)};
+    const auto eval_images = data::read_batch<float, cpu>(set, eval_ids);
+    const evaluation e{eval_images,
+                       data::in_memory::from_floats(set.layout(), eval_images.x.to_vector(), eval_images.y.to_vector()),
+                       all_factors(set, eval_ids)};
     const auto nets = mlp_networks<float, B>({512, 256});
     const auto layout = set.layout();
     const auto n_train = static_cast<double>(train_ids.size());
