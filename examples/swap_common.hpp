@@ -37,7 +37,8 @@ namespace examples {
 /// reconstruction (1.0 against 0.5), λ ≈ 16 (0.01 on a mean cross-entropy) and 1.2 for the KL
 /// (0.1·6/(C·H·W)). We keep the first two; the KL weight is 20, which is what keeps the class
 /// out of z on Fashion-MNIST (docs/models/swap.md, Results). The discriminator trains on Adam at
-/// 2e-4: the authors' SGD at 0.01 barely moved it in the first epoch here.
+/// 2e-4: the authors' SGD at 0.01 barely moved it in the first epoch here. Adam's β1 is 0.9
+/// here and 0.5 (the authors', DCGAN's) in swap_fashion.
 struct swap_config {
     common_flags flags;
     int stop_after = 0;
