@@ -63,7 +63,7 @@ inline flag_parser& add_swap_flags(flag_parser& p, swap_config& c) {
         .option("--beta1", c.beta1, "Adam's β1 for every group (the authors' and DCGAN's 0.5)")
         .option("--gate", c.gate, "step the discriminator only while its batch accuracy is below this (0: always)")
         .option("--time-budget", c.time_budget,
-                "stop each model's training after the epoch in which this many seconds passed (0: none)", 0.0);
+                "stop each model's training after the epoch in which this many seconds passed (0: none)");
 }
 
 /// Checks what the flag parser cannot: config_error naming the flag.
@@ -74,6 +74,7 @@ inline void check_swap_config(const swap_config& c) {
                  " is not in (0, 1]");
     LATENT_CHECK(c.gate >= 0 && c.gate <= 1, config_error, "--gate: ", c.gate, " is not in [0, 1]");
     LATENT_CHECK(c.beta1 >= 0 && c.beta1 < 1, config_error, "--beta1: ", c.beta1, " is not in [0, 1)");
+    LATENT_CHECK(c.time_budget >= 0, config_error, "--time-budget: ", c.time_budget, " is negative (0: none)");
 }
 
 /// The model options of --z-dim … --swap-weight, and with `adversary` those of --lambda … --gate.
